@@ -1,0 +1,135 @@
+using System.Buffers;
+using System.Text.Json;
+using Raindrop.Serialization;
+
+namespace Raindrop.Delivery;
+
+/// <summary>
+/// Writes a batch of items to request bodies of at most <c>maxBodyBytes</c>. Each item is written once;
+/// an item that alone is over the limit is shrunk (its longest strings cut with the truncation marker,
+/// then, as a last resort, its properties left out) so it is sent, never dropped whole.
+/// </summary>
+internal sealed class BatchSerializer
+{
+    private const int MinStringCap = 64;
+    private readonly WireContext _context;
+    private readonly int _maxBodyBytes;
+
+    public BatchSerializer(WireContext context, int maxBodyBytes)
+    {
+        _context = context;
+        _maxBodyBytes = maxBodyBytes;
+    }
+
+    /// <summary>Number of items that had to be shrunk (for the logs).</summary>
+    public int ShrunkCount { get; private set; }
+
+    public void ResetShrunkCount() => ShrunkCount = 0;
+
+    public List<RequestBody> Serialize(IReadOnlyList<QueuedItem> items, bool asArray)
+    {
+        var maxItem = asArray ? _maxBodyBytes - 2 : _maxBodyBytes;
+        var all = new ArrayBufferWriter<byte>(Math.Max(256, Math.Min(_maxBodyBytes, EstimatedSize(items))));
+        var scratch = new ArrayBufferWriter<byte>(4096);
+        var ranges = new (int Start, int Length)[items.Count];
+        using (var writer = new Utf8JsonWriter(scratch, WireFormat.WriterOptions))
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                Write(items[i], writer, scratch, maxItem);
+                ranges[i] = (all.WrittenCount, scratch.WrittenCount);
+                all.Write(scratch.WrittenSpan);
+            }
+        }
+
+        var memory = all.WrittenMemory;
+        var bodies = new List<RequestBody>(1);
+        var current = new List<ReadOnlyMemory<byte>>(items.Count);
+        var size = 2;
+        for (var i = 0; i < ranges.Length; i++)
+        {
+            var (start, length) = ranges[i];
+            var segment = memory.Slice(start, length);
+            if (!asArray)
+            {
+                bodies.Add(RequestBody.Compose([segment], isArray: false, items[i].OrderKey));
+                continue;
+            }
+
+            if (current.Count > 0 && size + 1 + length > _maxBodyBytes)
+            {
+                bodies.Add(RequestBody.Compose(current.ToArray(), asArray));
+                current.Clear();
+                size = 2;
+            }
+
+            current.Add(segment);
+            size += length + (current.Count > 1 ? 1 : 0);
+        }
+
+        if (current.Count > 0)
+        {
+            bodies.Add(RequestBody.Compose(current.ToArray(), asArray));
+        }
+
+        return bodies;
+    }
+
+    private static int EstimatedSize(IReadOnlyList<QueuedItem> items)
+    {
+        long total = 0;
+        foreach (var item in items)
+        {
+            total += item.EstimatedBytes;
+        }
+
+        return (int)Math.Min(total, int.MaxValue / 2);
+    }
+
+    private void Write(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int maxItem)
+    {
+        try
+        {
+            WriteOnce(item, writer, scratch, int.MaxValue, dropBulk: false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or NotSupportedException or FormatException)
+        {
+            // A property value that cannot be written (e.g. a collection changed while enumerated): keep the
+            // event, without its properties, rather than lose it.
+            ShrunkCount++;
+            WriteOnce(item, writer, scratch, MinStringCap, dropBulk: true);
+            return;
+        }
+
+        if (scratch.WrittenCount <= maxItem)
+        {
+            return;
+        }
+
+        ShrunkCount++;
+
+        // Halve the longest string allowed until the item fits: the largest strings are cut first.
+        var cap = maxItem / 2;
+        while (cap >= MinStringCap)
+        {
+            WriteOnce(item, writer, scratch, cap, dropBulk: false);
+            if (scratch.WrittenCount <= maxItem)
+            {
+                return;
+            }
+
+            cap /= 2;
+        }
+
+        // Too many values rather than too long ones (e.g. tens of thousands of properties).
+        WriteOnce(item, writer, scratch, MinStringCap, dropBulk: true);
+    }
+
+    private void WriteOnce(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int cap, bool dropBulk)
+    {
+        scratch.ResetWrittenCount();
+        writer.Reset(scratch);
+        item.WriteTo(writer, _context, cap, dropBulk);
+        writer.Flush();
+    }
+}

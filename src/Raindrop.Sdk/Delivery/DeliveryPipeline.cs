@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Logging;
+using Raindrop.Diagnostics;
+using Raindrop.Serialization;
+
+namespace Raindrop.Delivery;
+
+/// <summary>
+/// The background half of a client: one <see cref="RouteWorker"/> per route over one HTTP transport, one
+/// queue budget and one close deadline.
+/// </summary>
+internal sealed class DeliveryPipeline : IDisposable
+{
+    private readonly CancellationTokenSource _closeDeadline = new();
+    private readonly HttpTransport _transport;
+    private readonly RouteWorker[] _workers;
+    private readonly TimeProvider _time;
+
+    public DeliveryPipeline(RaindropOptions options, Uri baseUri, TimeProvider time, SdkMetrics metrics, ILogger logger, Action<DeliveryFailedEventArgs> reportFailure)
+    {
+        _time = time;
+        _transport = new HttpTransport(options, baseUri, time);
+        var context = new DeliveryContext
+        {
+            Options = options,
+            Time = time,
+            Transport = _transport,
+            Wire = new WireContext(),
+            Metrics = metrics,
+            Budget = new QueueBudget(options.MaxQueueSize, options.MaxQueueBytes),
+            Logger = logger,
+            ReportFailure = reportFailure,
+            CloseDeadline = _closeDeadline.Token,
+        };
+        Events = new RouteWorker(Route.Events, context);
+        Partial = new RouteWorker(Route.Partial, context);
+        Signals = new RouteWorker(Route.Signals, context);
+        Identify = new RouteWorker(Route.Identify, context);
+        _workers = [Events, Partial, Signals, Identify];
+        foreach (var worker in _workers)
+        {
+            worker.Start();
+        }
+    }
+
+    public RouteWorker Events { get; }
+
+    public RouteWorker Partial { get; }
+
+    public RouteWorker Signals { get; }
+
+    public RouteWorker Identify { get; }
+
+    /// <summary>Completes when everything queued before the call is delivered or has failed, or when the token fires.</summary>
+    public Task FlushAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(_workers.Select(w => w.FlushAsync())).WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Stops intake and drains every route under one deadline: whatever is not sent when it passes is
+    /// cancelled and counted as dropped, and this returns by then even if the server never answers.
+    /// </summary>
+    public async Task CloseAsync(TimeSpan timeout)
+    {
+        var started = _time.GetTimestamp();
+
+        // Sends are cancelled a little before the deadline so their unwinding fits inside it.
+        var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(200).Ticks, timeout.Ticks / 10));
+        _closeDeadline.CancelAfter(timeout - margin);
+        foreach (var worker in _workers)
+        {
+            worker.Close();
+        }
+
+        try
+        {
+            // The workers end soon after the deadline cancels their sends; the outer wait is the guarantee.
+            var left = timeout - _time.GetElapsedTime(started);
+            await Task.WhenAll(_workers.Select(w => w.Completion)).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Returning on time matters more than the last items; they were counted as dropped.
+        }
+    }
+
+    /// <summary>Releases the transport; call after <see cref="CloseAsync"/>.</summary>
+    public void Dispose()
+    {
+        _transport.Dispose();
+        _closeDeadline.Dispose();
+    }
+}

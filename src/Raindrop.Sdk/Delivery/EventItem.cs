@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Raindrop.Serialization;
+
+namespace Raindrop.Delivery;
+
+/// <summary>
+/// An event for <c>events/track</c> (<see cref="IsPending"/> null) or one <c>events/track_partial</c> update.
+/// Fields are already validated, redacted and capped; null fields are left out of the JSON.
+/// </summary>
+internal sealed class EventItem : QueuedItem
+{
+    public EventItem(
+        string eventId,
+        string? userId,
+        string? eventName,
+        DateTimeOffset? timestamp,
+        IReadOnlyDictionary<string, object?>? properties,
+        IReadOnlyList<Attachment>? attachments,
+        string? input,
+        string? output,
+        string? model,
+        string? convoId,
+        bool? isPending)
+    {
+        EventId = eventId;
+        UserId = userId;
+        EventName = eventName;
+        Timestamp = timestamp;
+        Properties = properties;
+        Attachments = attachments;
+        Input = input;
+        Output = output;
+        Model = model;
+        ConvoId = convoId;
+        IsPending = isPending;
+        EstimatedBytes = SizeEstimator.Clamp(160 + eventId.Length + SizeEstimator.Estimate(userId) + SizeEstimator.Estimate(eventName)
+            + SizeEstimator.EstimateDictionary(properties) + SizeEstimator.Estimate(attachments) + SizeEstimator.Estimate(input)
+            + SizeEstimator.Estimate(output) + SizeEstimator.Estimate(model) + SizeEstimator.Estimate(convoId));
+    }
+
+    public string EventId { get; }
+
+    public string? UserId { get; }
+
+    public string? EventName { get; }
+
+    public DateTimeOffset? Timestamp { get; }
+
+    public IReadOnlyDictionary<string, object?>? Properties { get; }
+
+    public IReadOnlyList<Attachment>? Attachments { get; }
+
+    public string? Input { get; }
+
+    public string? Output { get; }
+
+    public string? Model { get; }
+
+    public string? ConvoId { get; }
+
+    public bool? IsPending { get; }
+
+    public override string? OrderKey => IsPending is null ? null : EventId;
+
+    public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, bool dropBulk)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("event_id", EventId);
+        WriteOptional(writer, "event", EventName);
+        WriteOptional(writer, "user_id", UserId);
+        if (Timestamp is { } ts)
+        {
+            WireFormat.WriteTimestamp(writer, "timestamp", ts);
+        }
+
+        writer.WritePropertyName("properties");
+        writer.WriteStartObject();
+        var hasContext = false;
+        if (Properties is not null && !dropBulk)
+        {
+            foreach (var (key, value) in Properties)
+            {
+                hasContext |= key == WireContext.ContextKey;
+                writer.WritePropertyName(TextLimits.SanitizeSurrogates(key));
+                JsonValueWriter.WriteValue(writer, value, stringCap, 2);
+            }
+        }
+        else if (dropBulk && Properties is { Count: > 0 })
+        {
+            writer.WriteString("$raindrop_truncated", $"{Properties.Count} properties left out: the event was over the size limit");
+        }
+
+        if (!hasContext)
+        {
+            writer.WritePropertyName(WireContext.ContextKey);
+            writer.WriteRawValue(context.ContextJson, skipInputValidation: true);
+        }
+
+        writer.WriteEndObject();
+
+        AttachmentWriter.Write(writer, Attachments, dropBulk ? 64 : stringCap);
+
+        if (Input is not null || Output is not null || Model is not null || ConvoId is not null)
+        {
+            writer.WriteStartObject("ai_data");
+            WriteCapped(writer, "model", Model, stringCap);
+            WriteCapped(writer, "input", Input, stringCap);
+            WriteCapped(writer, "output", Output, stringCap);
+            WriteCapped(writer, "convo_id", ConvoId, stringCap);
+            writer.WriteEndObject();
+        }
+
+        if (IsPending is { } pending)
+        {
+            writer.WriteBoolean("is_pending", pending);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, TextLimits.SanitizeSurrogates(value));
+        }
+    }
+
+    private static void WriteCapped(Utf8JsonWriter writer, string name, string? value, int stringCap)
+    {
+        if (value is not null)
+        {
+            writer.WritePropertyName(name);
+            JsonValueWriter.WriteString(writer, value, stringCap);
+        }
+    }
+}

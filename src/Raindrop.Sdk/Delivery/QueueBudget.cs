@@ -1,0 +1,37 @@
+namespace Raindrop.Delivery;
+
+/// <summary>
+/// The queue's two bounds, items and approximate bytes, shared by every route of a client. Items count
+/// against it from enqueue until the worker takes them into a batch.
+/// </summary>
+internal sealed class QueueBudget
+{
+    private readonly long _maxItems;
+    private readonly long _maxBytes;
+    private long _items;
+    private long _bytes;
+
+    public QueueBudget(long maxItems, long maxBytes)
+    {
+        _maxItems = maxItems;
+        _maxBytes = maxBytes;
+    }
+
+    public bool IsOver => Volatile.Read(ref _items) > _maxItems || Volatile.Read(ref _bytes) > _maxBytes;
+
+    public long Items => Volatile.Read(ref _items);
+
+    public long Bytes => Volatile.Read(ref _bytes);
+
+    public void Add(int bytes)
+    {
+        Interlocked.Increment(ref _items);
+        Interlocked.Add(ref _bytes, bytes);
+    }
+
+    public void Remove(int bytes)
+    {
+        Interlocked.Decrement(ref _items);
+        Interlocked.Add(ref _bytes, -bytes);
+    }
+}

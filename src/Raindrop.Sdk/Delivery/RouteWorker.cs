@@ -1,0 +1,356 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Raindrop.Diagnostics;
+
+namespace Raindrop.Delivery;
+
+/// <summary>
+/// The queue and background loop of one route.
+/// </summary>
+/// <remarks>
+/// Producers write to an unbounded channel and, when the client's <see cref="QueueBudget"/> is over, take the
+/// oldest items back out and count them as dropped: enqueue never blocks. One loop reads the channel into a
+/// batch and sends it when it holds <c>BatchSize</c> items (or 1 MiB), when <c>FlushInterval</c> has passed
+/// since its first item, on a flush request, or while closing. Up to <c>MaxConcurrentRequests</c> requests are
+/// in flight while the server is healthy; once one is retrying, the loop waits for the in-flight requests
+/// before starting another, so items wait in the bounded queue rather than piling onto a failing server.
+/// A flush request is a drain target: the loop sends what the channel held when it took the request, then
+/// completes the request when every request started so far has ended. Nothing enqueued later is waited on,
+/// and nothing is sent twice.
+/// </remarks>
+internal sealed class RouteWorker
+{
+    private readonly Route _route;
+    private readonly DeliveryContext _ctx;
+    private readonly BatchSerializer _serializer;
+    private readonly Channel<QueuedItem> _channel = Channel.CreateUnbounded<QueuedItem>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private readonly ConcurrentQueue<TaskCompletionSource> _flushRequests = new();
+    private readonly List<InFlight> _inflight = [];
+    private readonly RateLimiter _dropWarnings;
+    private readonly int _batchSize;
+    private readonly int _maxConcurrent;
+    private TaskCompletionSource _wake = NewSignal();
+    private volatile bool _failing;
+    private volatile bool _closing;
+    private Task _loop = Task.CompletedTask;
+
+    public RouteWorker(Route route, DeliveryContext context)
+    {
+        _route = route;
+        _ctx = context;
+        _serializer = new BatchSerializer(context.Wire, context.Options.MaxBodyBytes);
+        _dropWarnings = new RateLimiter(context.Time);
+        _batchSize = route.IsBatched ? context.Options.BatchSize : 1;
+        _maxConcurrent = Math.Max(1, context.Options.MaxConcurrentRequests);
+    }
+
+    public Route Route => _route;
+
+    public Task Completion => _loop;
+
+    public void Start() => _loop = Task.Run(RunAsync);
+
+    /// <summary>Queues an item; false once the route is closed. Never blocks.</summary>
+    public bool TryEnqueue(QueuedItem item)
+    {
+        if (!_channel.Writer.TryWrite(item))
+        {
+            return false;
+        }
+
+        _ctx.Budget.Add(item.EstimatedBytes);
+        _ctx.Metrics.Enqueued(_route.Path);
+        if (_ctx.Budget.IsOver)
+        {
+            DropOldest();
+        }
+
+        return true;
+    }
+
+    /// <summary>Completes when everything queued on this route before the call is delivered or has failed.</summary>
+    public Task FlushAsync()
+    {
+        var request = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _flushRequests.Enqueue(request);
+        Wake();
+        if (_loop.IsCompleted)
+        {
+            request.TrySetResult();
+        }
+
+        return request.Task;
+    }
+
+    /// <summary>Stops intake; the loop sends what is left (without waiting for the batch interval) and ends.</summary>
+    public void Close()
+    {
+        _closing = true;
+        _channel.Writer.TryComplete();
+        Wake();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void Wake() => Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
+
+    private void DropOldest()
+    {
+        long dropped = 0;
+
+        // Keep the newest item even when it alone is over the byte bound: the worker takes it soon.
+        while (_ctx.Budget.IsOver && _channel.Reader.Count > 1 && _channel.Reader.TryRead(out var old))
+        {
+            _ctx.Budget.Remove(old.EstimatedBytes);
+            dropped++;
+        }
+
+        if (dropped == 0)
+        {
+            return;
+        }
+
+        _ctx.Metrics.Dropped(_route.Path, (int)dropped);
+        if (_dropWarnings.TryAcquire(dropped, out var total))
+        {
+            // Off the caller's thread: a log sink or a DeliveryFailed handler may be slow.
+            ThreadPool.UnsafeQueueUserWorkItem(
+                static s =>
+                {
+                    Log.QueueFull(s.Self._ctx.Logger, s.Total, s.Self._route.Path);
+                    s.Self._ctx.ReportFailure(new DeliveryFailedEventArgs(s.Self._route.Path, (int)Math.Min(int.MaxValue, s.Total), DeliveryFailureReason.QueueFull, null, "queue full: oldest items dropped", null));
+                },
+                (Self: this, Total: total),
+                preferLocal: false);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<QueuedItem>(_batchSize);
+        long batchBytes = 0;
+        long batchStarted = 0;
+        Task<bool>? readable = null;
+        var reader = _channel.Reader;
+        var interval = _ctx.Options.FlushInterval;
+        var maxBytes = _ctx.Options.MaxBodyBytes;
+        try
+        {
+            while (true)
+            {
+                var wake = Volatile.Read(ref _wake).Task;
+                var requests = _flushRequests.Count;
+                if (requests > 0)
+                {
+                    // Drain target: what the channel holds now; items enqueued after this are not waited on.
+                    var target = reader.Count;
+                    for (var i = 0; i < target && reader.TryRead(out var item); i++)
+                    {
+                        Take(batch, item, ref batchBytes);
+                        if (batch.Count >= _batchSize || batchBytes >= maxBytes)
+                        {
+                            await DispatchAsync(batch).ConfigureAwait(false);
+                            batchBytes = 0;
+                        }
+                    }
+
+                    if (batch.Count > 0)
+                    {
+                        await DispatchAsync(batch).ConfigureAwait(false);
+                        batchBytes = 0;
+                    }
+
+                    var pending = Task.WhenAll(_inflight.Select(f => f.Task));
+                    for (var i = 0; i < requests && _flushRequests.TryDequeue(out var request); i++)
+                    {
+                        _ = pending.ContinueWith(static (_, r) => ((TaskCompletionSource)r!).TrySetResult(), request, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    }
+
+                    continue;
+                }
+
+                while (batch.Count < _batchSize && batchBytes < maxBytes && reader.TryRead(out var next))
+                {
+                    if (batch.Count == 0)
+                    {
+                        batchStarted = _ctx.Time.GetTimestamp();
+                    }
+
+                    Take(batch, next, ref batchBytes);
+                }
+
+                var due = batch.Count >= _batchSize || batchBytes >= maxBytes || _closing
+                    || (batch.Count > 0 && _ctx.Time.GetElapsedTime(batchStarted) >= interval);
+                if (batch.Count > 0 && due)
+                {
+                    await DispatchAsync(batch).ConfigureAwait(false);
+                    batchBytes = 0;
+                    continue;
+                }
+
+                if (reader.Completion.IsCompleted)
+                {
+                    break;
+                }
+
+                readable ??= reader.WaitToReadAsync().AsTask();
+                if (batch.Count > 0)
+                {
+                    var left = interval - _ctx.Time.GetElapsedTime(batchStarted);
+                    using var timer = new CancellationTokenSource();
+                    var delay = Task.Delay(left > TimeSpan.Zero ? left : TimeSpan.Zero, _ctx.Time, timer.Token);
+                    await Task.WhenAny(readable, wake, delay).ConfigureAwait(false);
+                    await timer.CancelAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    await Task.WhenAny(readable, wake).ConfigureAwait(false);
+                }
+
+                if (readable.IsCompleted)
+                {
+                    readable = null;
+                }
+            }
+
+            await Task.WhenAll(_inflight.Select(f => f.Task)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // A bug, not a delivery failure: count what this loop held, never let it reach the app.
+            Log.WorkerError(_ctx.Logger, ex, _route.Path, batch.Count);
+            _ctx.Metrics.Failed(_route.Path, batch.Count);
+        }
+        finally
+        {
+            while (_flushRequests.TryDequeue(out var request))
+            {
+                request.TrySetResult();
+            }
+        }
+    }
+
+    private void Take(List<QueuedItem> batch, QueuedItem item, ref long batchBytes)
+    {
+        _ctx.Budget.Remove(item.EstimatedBytes);
+        batch.Add(item);
+        batchBytes += item.EstimatedBytes;
+    }
+
+    private async Task DispatchAsync(List<QueuedItem> batch)
+    {
+        var count = batch.Count;
+        if (_ctx.CloseDeadline.IsCancellationRequested)
+        {
+            batch.Clear();
+            Dropped(count);
+            return;
+        }
+
+        List<RequestBody> bodies;
+        try
+        {
+            bodies = _serializer.Serialize(batch, _route.IsBatched);
+        }
+        finally
+        {
+            batch.Clear();
+        }
+
+        if (_serializer.ShrunkCount > 0)
+        {
+            Log.Shrunk(_ctx.Logger, _serializer.ShrunkCount, _route.Path);
+            _serializer.ResetShrunkCount();
+        }
+
+        foreach (var body in bodies)
+        {
+            await WaitForSlotAsync(body.OrderKey).ConfigureAwait(false);
+            _inflight.Add(new InFlight(SendAsync(body), body.OrderKey));
+        }
+    }
+
+    private async Task WaitForSlotAsync(string? orderKey)
+    {
+        while (true)
+        {
+            _inflight.RemoveAll(static f => f.Task.IsCompleted);
+            var blocker = orderKey is null ? null : _inflight.Find(f => f.OrderKey == orderKey);
+            if (blocker is not null)
+            {
+                await blocker.Task.ConfigureAwait(false);
+                continue;
+            }
+
+            if (_inflight.Count == 0 || (_inflight.Count < _maxConcurrent && !_failing))
+            {
+                return;
+            }
+
+            await Task.WhenAny(_inflight.Select(f => f.Task)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendAsync(RequestBody body)
+    {
+        try
+        {
+            var outcome = await _ctx.Transport.SendAsync(_route, body, OnRetry, _ctx.CloseDeadline).ConfigureAwait(false);
+            switch (outcome.Status)
+            {
+                case SendStatus.Delivered:
+                    _failing = false;
+                    _ctx.Metrics.Sent(_route.Path, body.Count);
+                    if (_ctx.Options.DebugLogs)
+                    {
+                        Log.Sent(_ctx.Logger, body.Count, body.Content.Length, _route.Path, outcome.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "ok");
+                    }
+
+                    break;
+                case SendStatus.TooLarge when body.Count > 1:
+                    _failing = false;
+                    var (first, second) = body.Split();
+                    await SendAsync(first).ConfigureAwait(false);
+                    await SendAsync(second).ConfigureAwait(false);
+                    break;
+                case SendStatus.TooLarge:
+                case SendStatus.Rejected:
+                    _failing = false;
+                    _ctx.Metrics.Failed(_route.Path, body.Count);
+                    Log.Rejected(_ctx.Logger, body.Count, _route.Path, outcome.StatusCode, outcome.Detail);
+                    _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, body.Count, DeliveryFailureReason.Rejected, outcome.StatusCode, outcome.Detail, outcome.Exception));
+                    break;
+                case SendStatus.GaveUp:
+                    _failing = false;
+                    _ctx.Metrics.Failed(_route.Path, body.Count);
+                    Log.GaveUp(_ctx.Logger, body.Count, _route.Path, outcome.Detail ?? outcome.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, body.Count, DeliveryFailureReason.RetriesExhausted, outcome.StatusCode, outcome.Detail, outcome.Exception));
+                    break;
+                default:
+                    Dropped(body.Count);
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.WorkerError(_ctx.Logger, ex, _route.Path, body.Count);
+            _ctx.Metrics.Failed(_route.Path, body.Count);
+        }
+    }
+
+    private void OnRetry(SendOutcome failure)
+    {
+        _failing = true;
+        _ctx.Metrics.Retried(_route.Path);
+        Log.Retrying(_ctx.Logger, _route.Path, failure.StatusCode is { } code ? "HTTP " + code.ToString(System.Globalization.CultureInfo.InvariantCulture) : failure.Detail ?? "error");
+    }
+
+    private void Dropped(int count)
+    {
+        _ctx.Metrics.Dropped(_route.Path, count);
+        Log.CloseDropped(_ctx.Logger, count, _route.Path);
+        _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, count, DeliveryFailureReason.CloseDeadline, null, "not sent before the close deadline", null));
+    }
+
+    private sealed record InFlight(Task Task, string? OrderKey);
+}

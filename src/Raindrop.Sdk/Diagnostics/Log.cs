@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+
+namespace Raindrop.Diagnostics;
+
+/// <summary>The SDK's log lines. Event ids: 1xx client, 2xx delivery, 3xx interactions, 4xx tracing. Never the write key.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(100, LogLevel.Warning, "Raindrop WriteKey is not set: the client is disabled and will send nothing.")]
+    public static partial void MissingWriteKey(ILogger logger);
+
+    [LoggerMessage(101, LogLevel.Warning, "Raindrop client is closed: {Call} was ignored (further calls after close are not logged).")]
+    public static partial void CalledAfterClose(ILogger logger, string call);
+
+    [LoggerMessage(200, LogLevel.Warning, "Raindrop queue is full: dropped {Count} oldest item(s) on {Route} since the last report.")]
+    public static partial void QueueFull(ILogger logger, long count, string route);
+
+    [LoggerMessage(201, LogLevel.Warning, "Raindrop rejected {Count} item(s) on {Route}: HTTP {Status}: {Excerpt}")]
+    public static partial void Rejected(ILogger logger, int count, string route, int? status, string? excerpt);
+
+    [LoggerMessage(202, LogLevel.Warning, "Raindrop gave up on {Count} item(s) on {Route} after retrying for the retry budget: {Reason}")]
+    public static partial void GaveUp(ILogger logger, int count, string route, string? reason);
+
+    [LoggerMessage(203, LogLevel.Warning, "Raindrop close deadline passed: {Count} item(s) on {Route} were not sent.")]
+    public static partial void CloseDropped(ILogger logger, int count, string route);
+
+    [LoggerMessage(204, LogLevel.Debug, "Raindrop request to {Route} failed ({Reason}); retrying.")]
+    public static partial void Retrying(ILogger logger, string route, string reason);
+
+    [LoggerMessage(205, LogLevel.Information, "Raindrop sent {Count} item(s) ({Bytes} bytes) to {Route}: {Status}.")]
+    public static partial void Sent(ILogger logger, int count, int bytes, string route, string status);
+
+    [LoggerMessage(206, LogLevel.Warning, "Raindrop shrank {Count} oversized item(s) on {Route} to fit the 1 MiB request limit.")]
+    public static partial void Shrunk(ILogger logger, int count, string route);
+
+    [LoggerMessage(207, LogLevel.Error, "Raindrop delivery worker for {Route} failed unexpectedly; {Count} item(s) lost.")]
+    public static partial void WorkerError(ILogger logger, Exception exception, string route, int count);
+
+    [LoggerMessage(208, LogLevel.Warning, "A Raindrop DeliveryFailed handler threw; the exception was ignored.")]
+    public static partial void HandlerThrew(ILogger logger, Exception exception);
+}

@@ -1,0 +1,56 @@
+namespace Raindrop;
+
+/// <summary>
+/// The Raindrop client: every call only validates and enqueues, returning in microseconds; delivery happens on
+/// a background worker. Only a missing required argument throws (<see cref="ArgumentException"/>); nothing the
+/// server or the network does ever reaches the caller.
+/// </summary>
+public interface IRaindropClient : IAsyncDisposable
+{
+    /// <summary>Tracks a single-shot AI event (sent to <c>events/track</c>).</summary>
+    /// <param name="aiEvent">The event; <c>UserId</c>, <c>Event</c> and an <c>Input</c> or <c>Output</c> are required.</param>
+    /// <returns>The event id (the given one, or a new UUID).</returns>
+    string TrackAi(AiEvent aiEvent);
+
+    /// <summary>Tracks a plain event (sent to <c>events/track</c>).</summary>
+    /// <param name="trackEvent">The event; <c>UserId</c> and <c>Event</c> are required.</param>
+    /// <returns>The event id (the given one, or a new UUID).</returns>
+    string Track(TrackEvent trackEvent);
+
+    /// <summary>Tracks a signal about an event (sent to <c>signals/track</c>).</summary>
+    /// <param name="signal">The signal; <c>EventId</c> and <c>Name</c> are required.</param>
+    void TrackSignal(Signal signal);
+
+    /// <summary>Records a user's traits (sent to <c>users/identify</c>).</summary>
+    /// <param name="userId">The user. Required.</param>
+    /// <param name="traits">Arbitrary JSON-shaped traits; see <see cref="TrackEvent.Properties"/>.</param>
+    void Identify(string userId, IReadOnlyDictionary<string, object?>? traits = null);
+
+    /// <summary>
+    /// Starts an interaction: an event built up over time (<c>SetProperty</c>, <c>AddAttachments</c>, spans) and
+    /// finished with <see cref="Interaction.FinishAsync"/>. Nothing is sent synchronously.
+    /// </summary>
+    /// <param name="options">The interaction's first fields; <c>UserId</c> and <c>Event</c> are required.</param>
+    /// <returns>The live interaction, also the ambient one of the current async flow.</returns>
+    Interaction Begin(InteractionOptions options);
+
+    /// <summary>
+    /// The live interaction with this id if this client still holds it, else a handle that knows only the id
+    /// (its <c>FinishAsync</c> sends the id, the new fields and <c>is_pending:false</c>).
+    /// </summary>
+    /// <param name="eventId">The interaction's event id.</param>
+    /// <returns>The interaction.</returns>
+    Interaction ResumeInteraction(string eventId);
+
+    /// <summary>The interaction begun in the current async flow (the ambient one), or null when there is none.</summary>
+    /// <returns>The ambient interaction or null.</returns>
+    Interaction? ResumeInteraction();
+
+    /// <summary>
+    /// Sends everything queued before the call (and pending interaction updates, and finished spans) and completes
+    /// when it is delivered or has permanently failed. Never throws but for cancellation of <paramref name="cancellationToken"/>.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting (delivery goes on in the background).</param>
+    /// <returns>A task that completes when the flush is done.</returns>
+    Task FlushAsync(CancellationToken cancellationToken = default);
+}

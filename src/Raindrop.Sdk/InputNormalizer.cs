@@ -1,0 +1,85 @@
+using Raindrop.Serialization;
+
+namespace Raindrop;
+
+/// <summary>
+/// The caller-side stage: checks required arguments (throwing <see cref="ArgumentException"/> naming them),
+/// copies what the caller may mutate later, redacts (opt-in) and caps the AI text fields.
+/// </summary>
+internal sealed class InputNormalizer
+{
+    private readonly IPiiRedactor? _redactor;
+    private readonly int _maxTextChars;
+    private readonly TimeProvider _time;
+
+    public InputNormalizer(RaindropOptions options, TimeProvider time)
+    {
+        _redactor = options.RedactPii ? options.Redactor ?? PiiRedactor.Instance : null;
+        _maxTextChars = options.MaxTextFieldChars;
+        _time = time;
+    }
+
+    public static string NewEventId() => Guid.NewGuid().ToString();
+
+    public static string Require(string? value, string name, string owner)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ArgumentException($"{owner}.{name} is required and was {(value is null ? "null" : "empty")}.", name);
+        }
+
+        return value;
+    }
+
+    public static string? Optional(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    public DateTimeOffset Now() => _time.GetUtcNow();
+
+    /// <summary>Redacts (when on) and caps an <c>ai_data</c> text field.</summary>
+    public string? Text(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (_redactor is not null && value.Length > 0)
+        {
+            // Cap first so a huge text is not scanned whole, then redact, then cap again (tokens can lengthen it).
+            value = TextLimits.Truncate(_redactor.Redact(TextLimits.Truncate(value, _maxTextChars)), _maxTextChars);
+            return value;
+        }
+
+        return TextLimits.Truncate(value, _maxTextChars);
+    }
+
+    public static IReadOnlyDictionary<string, object?>? Copy(IReadOnlyDictionary<string, object?>? properties) =>
+        properties is null || properties.Count == 0 ? null : new Dictionary<string, object?>(properties, StringComparer.Ordinal);
+
+    public static IReadOnlyList<Attachment>? Copy(IReadOnlyList<Attachment>? attachments, string owner)
+    {
+        if (attachments is null || attachments.Count == 0)
+        {
+            return null;
+        }
+
+        var copy = new Attachment[attachments.Count];
+        for (var i = 0; i < copy.Length; i++)
+        {
+            var a = attachments[i] ?? throw new ArgumentException($"{owner}.Attachments[{i}] is null.", "Attachments");
+            if (a.Value is null)
+            {
+                throw new ArgumentException($"{owner}.Attachments[{i}].Value is required and was null.", "Attachments");
+            }
+
+            if (!Enum.IsDefined(a.Type) || !Enum.IsDefined(a.Role))
+            {
+                throw new ArgumentException($"{owner}.Attachments[{i}] has an unknown Type or Role.", "Attachments");
+            }
+
+            copy[i] = a;
+        }
+
+        return copy;
+    }
+}

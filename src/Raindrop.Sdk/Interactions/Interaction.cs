@@ -1,0 +1,258 @@
+using Raindrop.Delivery;
+using Raindrop.Interactions;
+
+namespace Raindrop;
+
+/// <summary>
+/// An AI interaction built up over time and sent to <c>events/track_partial</c>: updates merge locally
+/// (properties last-writer-wins per key, attachments appended in order) and are sent after a quiet period, on
+/// <c>FlushAsync</c>, on close, and with <c>is_pending:false</c> on <see cref="FinishAsync"/>. Thread-safe.
+/// Disposing an unfinished interaction finishes it with what it has. No call ever waits on the network, and
+/// calls after finish are ignored (with a one-time warning), never thrown.
+/// </summary>
+public sealed partial class Interaction : IAsyncDisposable, IDisposable
+{
+    private readonly InteractionRegistry _registry;
+    private readonly object _gate = new();
+    private Dictionary<string, object?>? _properties;
+    private List<Attachment>? _attachments;
+    private string? _input;
+    private string? _output;
+    private string? _model;
+    private string? _traceId;
+    private bool _dirty;
+    private bool _finished;
+    private long _lastChange;
+
+    internal Interaction(InteractionRegistry registry, string eventId, string? userId, string? eventName, string? convoId, DateTimeOffset? timestamp)
+    {
+        _registry = registry;
+        EventId = eventId;
+        UserId = userId;
+        Event = eventName;
+        ConvoId = convoId;
+        Timestamp = timestamp;
+    }
+
+    /// <summary>The interaction's event id.</summary>
+    public string EventId { get; }
+
+    /// <summary>The user, when known (null on a handle resumed by id only).</summary>
+    public string? UserId { get; }
+
+    /// <summary>The event name, when known (null on a handle resumed by id only).</summary>
+    public string? Event { get; }
+
+    /// <summary>The conversation id, when known.</summary>
+    public string? ConvoId { get; }
+
+    /// <summary>True once <see cref="FinishAsync"/> (or dispose) has run.</summary>
+    public bool IsFinished
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _finished;
+            }
+        }
+    }
+
+    internal DateTimeOffset? Timestamp { get; }
+
+    internal LinkedListNode<Interaction>? Node { get; set; }
+
+    internal long LastChange => Interlocked.Read(ref _lastChange);
+
+    internal InteractionRegistry Registry => _registry;
+
+    /// <summary>Sets one property (last writer wins per key).</summary>
+    /// <param name="key">The property name.</param>
+    /// <param name="value">A JSON-shaped value; see <see cref="TrackEvent.Properties"/>.</param>
+    public void SetProperty(string key, object? value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        Update(nameof(SetProperty), (key, value), static (self, kv) => (self._properties ??= new(StringComparer.Ordinal))[kv.key] = kv.value);
+    }
+
+    /// <summary>Sets several properties (shallow merge, last writer wins per key).</summary>
+    /// <param name="properties">The properties to merge.</param>
+    public void SetProperties(IReadOnlyDictionary<string, object?> properties)
+    {
+        ArgumentNullException.ThrowIfNull(properties);
+        Update(nameof(SetProperties), properties, static (self, props) => self.MergeProperties(props));
+    }
+
+    /// <summary>Appends attachments, in order.</summary>
+    /// <param name="attachments">The attachments to add.</param>
+    public void AddAttachments(params IReadOnlyList<Attachment> attachments)
+    {
+        var copy = InputNormalizer.Copy(attachments, nameof(Interaction));
+        if (copy is not null)
+        {
+            Update(nameof(AddAttachments), copy, static (self, atts) => (self._attachments ??= []).AddRange(atts));
+        }
+    }
+
+    /// <summary>Sets (replaces) the interaction's input.</summary>
+    /// <param name="input">What the user sent.</param>
+    public void SetInput(string input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var text = _registry.Client.Input.Text(input);
+        Update(nameof(SetInput), text, static (self, t) => self._input = t);
+    }
+
+    /// <summary>
+    /// Finishes the interaction: merges the last fields and queues the event with <c>is_pending:false</c>. Returns
+    /// once it is queued; delivery happens on the background worker (call <c>FlushAsync</c> on the client to wait
+    /// for it). A second call is ignored with a one-time warning.
+    /// </summary>
+    /// <param name="output">The AI's answer.</param>
+    /// <param name="properties">Final properties to merge.</param>
+    /// <param name="attachments">Final attachments to append.</param>
+    /// <param name="model">The model, if not given at <c>Begin</c> or changed since.</param>
+    /// <param name="cancellationToken">Unused beyond convention: finishing never waits on the network.</param>
+    /// <returns>A completed task once the final update is queued.</returns>
+    public Task FinishAsync(
+        string? output = null,
+        IReadOnlyDictionary<string, object?>? properties = null,
+        IReadOnlyList<Attachment>? attachments = null,
+        string? model = null,
+        CancellationToken cancellationToken = default)
+    {
+        var atts = InputNormalizer.Copy(attachments, nameof(Interaction));
+        var text = _registry.Client.Input.Text(output);
+        EventItem? item;
+        lock (_gate)
+        {
+            if (_finished)
+            {
+                _registry.WarnAfterFinish(EventId, nameof(FinishAsync));
+                return Task.CompletedTask;
+            }
+
+            if (properties is not null)
+            {
+                MergeProperties(properties);
+            }
+
+            if (atts is not null)
+            {
+                (_attachments ??= []).AddRange(atts);
+            }
+
+            _output = text ?? _output;
+            _model = InputNormalizer.Optional(model) ?? _model;
+            _finished = true;
+            item = TakeDelta(isPending: false, force: true);
+        }
+
+        _registry.Finished(this, item);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Finishes the interaction with what it has, if it is not finished yet.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Finishes the interaction with what it has, if it is not finished yet.</summary>
+    public void Dispose()
+    {
+        if (!IsFinished)
+        {
+            _ = FinishAsync();
+        }
+    }
+
+    /// <summary>The pending changes as one partial update, or null when there is nothing new to send.</summary>
+    internal EventItem? TakePendingDelta()
+    {
+        lock (_gate)
+        {
+            return _finished ? null : TakeDelta(isPending: true, force: false);
+        }
+    }
+
+    internal void SetTraceId(string traceId)
+    {
+        lock (_gate)
+        {
+            if (_traceId is null && !_finished)
+            {
+                _traceId = traceId;
+                (_properties ??= new(StringComparer.Ordinal))["trace_id"] = traceId;
+                _dirty = true;
+            }
+        }
+    }
+
+    internal void SetBeginState(string? input, string? model, IReadOnlyDictionary<string, object?>? properties, IReadOnlyList<Attachment>? attachments)
+    {
+        lock (_gate)
+        {
+            _input = input;
+            _model = model;
+            if (properties is not null)
+            {
+                MergeProperties(properties);
+            }
+
+            if (attachments is not null)
+            {
+                _attachments = [.. attachments];
+            }
+
+            // A Begin is sent after its quiet period even with nothing else in it, so the server sees the interaction.
+            _dirty = true;
+            Interlocked.Exchange(ref _lastChange, _registry.Time.GetTimestamp());
+        }
+    }
+
+    private void Update<T>(string call, T value, Action<Interaction, T> apply)
+    {
+        lock (_gate)
+        {
+            if (_finished)
+            {
+                _registry.WarnAfterFinish(EventId, call);
+                return;
+            }
+
+            apply(this, value);
+            _dirty = true;
+            Interlocked.Exchange(ref _lastChange, _registry.Time.GetTimestamp());
+        }
+    }
+
+    private void MergeProperties(IReadOnlyDictionary<string, object?> properties)
+    {
+        var target = _properties ??= new(StringComparer.Ordinal);
+        foreach (var (key, value) in properties)
+        {
+            target[key] = value;
+        }
+    }
+
+    private EventItem? TakeDelta(bool isPending, bool force)
+    {
+        if (!force && !_dirty)
+        {
+            return null;
+        }
+
+        var item = new EventItem(
+            EventId, UserId, Event, Timestamp, _properties, _attachments, _input, _output, _model, ConvoId, isPending);
+        _properties = null;
+        _attachments = null;
+        _input = null;
+        _output = null;
+        _model = null;
+        _dirty = false;
+        return item;
+    }
+}

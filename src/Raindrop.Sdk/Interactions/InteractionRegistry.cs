@@ -1,0 +1,262 @@
+using Microsoft.Extensions.Logging;
+using Raindrop.Delivery;
+using Raindrop.Diagnostics;
+
+namespace Raindrop.Interactions;
+
+/// <summary>
+/// The partial-event buffer: the client's open interactions, in begin order, bounded by
+/// <c>MaxOpenInteractions</c> (past it the oldest is flushed as pending and forgotten). A background sweep sends
+/// each interaction's pending changes once it has been quiet for <c>PartialFlushInterval</c>. Also the
+/// ambient (<see cref="AsyncLocal{T}"/>) interaction of each async flow.
+/// </summary>
+internal sealed partial class InteractionRegistry : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Interaction> _open = new(StringComparer.Ordinal);
+    private readonly LinkedList<Interaction> _order = new();
+    private readonly AsyncLocal<Interaction?> _current = new();
+    private readonly RaindropOptions _options;
+    private readonly ILogger _logger;
+    private readonly RateLimiter _evictions;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _sweep;
+    private int _warnedAfterFinish;
+
+    public InteractionRegistry(RaindropClient client, RaindropOptions options, TimeProvider time, ILogger logger)
+    {
+        Client = client;
+        Time = time;
+        _options = options;
+        _logger = logger;
+        _evictions = new RateLimiter(time);
+        _sweep = client.IsEnabled ? Task.Run(SweepAsync) : Task.CompletedTask;
+    }
+
+    public RaindropClient Client { get; }
+
+    public TimeProvider Time { get; }
+
+    public int OpenCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _open.Count;
+            }
+        }
+    }
+
+    public Interaction Begin(InteractionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var userId = InputNormalizer.Require(options.UserId, nameof(InteractionOptions.UserId), nameof(InteractionOptions));
+        var eventName = InputNormalizer.Require(options.Event, nameof(InteractionOptions.Event), nameof(InteractionOptions));
+        var attachments = InputNormalizer.Copy(options.Attachments, nameof(InteractionOptions));
+        var eventId = InputNormalizer.Optional(options.EventId) ?? InputNormalizer.NewEventId();
+        var interaction = new Interaction(this, eventId, userId, eventName, InputNormalizer.Optional(options.ConvoId), options.Timestamp ?? Client.Input.Now());
+        interaction.SetBeginState(Client.Input.Text(options.Input), InputNormalizer.Optional(options.Model), InputNormalizer.Copy(options.Properties), attachments);
+        _current.Value = interaction;
+        if (Client.IsEnabled && !Client.IsClosed)
+        {
+            Register(interaction);
+        }
+
+        return interaction;
+    }
+
+    public Interaction Resume(string eventId)
+    {
+        InputNormalizer.Require(eventId, nameof(eventId), nameof(RaindropClient.ResumeInteraction));
+        lock (_gate)
+        {
+            if (_open.TryGetValue(eventId, out var live))
+            {
+                return live;
+            }
+        }
+
+        // Known only by id: its updates and Finish carry the id and the new fields.
+        var handle = new Interaction(this, eventId, userId: null, eventName: null, convoId: null, timestamp: null);
+        if (Client.IsEnabled && !Client.IsClosed)
+        {
+            Register(handle);
+        }
+
+        return handle;
+    }
+
+    public Interaction? Current
+    {
+        get
+        {
+            var current = _current.Value;
+            return current is null || current.IsFinished ? null : current;
+        }
+    }
+
+    /// <summary>Queues an interaction's final update and forgets it.</summary>
+    public void Finished(Interaction interaction, EventItem? item)
+    {
+        lock (_gate)
+        {
+            if (interaction.Node is { } node)
+            {
+                _order.Remove(node);
+                interaction.Node = null;
+                _open.Remove(interaction.EventId);
+            }
+        }
+
+        if (ReferenceEquals(_current.Value, interaction))
+        {
+            _current.Value = null;
+        }
+
+        if (item is not null && Client.IsEnabled)
+        {
+            if (Client.IsClosed)
+            {
+                Client.WarnAfterClose(nameof(Interaction.FinishAsync));
+                return;
+            }
+
+            Client.EnqueuePartial(item);
+        }
+    }
+
+    /// <summary>Queues every open interaction's pending changes now (<c>FlushAsync</c>).</summary>
+    public void FlushPending()
+    {
+        foreach (var interaction in Snapshot())
+        {
+            Send(interaction.TakePendingDelta());
+        }
+    }
+
+    /// <summary>Queues every unfinished interaction's pending changes as <c>is_pending:true</c> and stops the sweep (close).</summary>
+    public void CloseAll()
+    {
+        _stop.Cancel();
+        FlushPending();
+        lock (_gate)
+        {
+            foreach (var interaction in _order)
+            {
+                interaction.Node = null;
+            }
+
+            _order.Clear();
+            _open.Clear();
+        }
+    }
+
+    public void WarnAfterFinish(string eventId, string call)
+    {
+        if (Interlocked.Exchange(ref _warnedAfterFinish, 1) == 0)
+        {
+            LogUpdateAfterFinish(_logger, call, eventId);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _stop.Dispose();
+    }
+
+    private void Register(Interaction interaction)
+    {
+        Interaction? evicted = null;
+        lock (_gate)
+        {
+            if (_open.Remove(interaction.EventId, out var previous) && previous.Node is { } old)
+            {
+                // Begin again with a live id: the newer interaction takes over the id.
+                _order.Remove(old);
+                previous.Node = null;
+            }
+
+            _open[interaction.EventId] = interaction;
+            interaction.Node = _order.AddLast(interaction);
+            if (_open.Count > _options.MaxOpenInteractions && _order.First is { } oldest)
+            {
+                evicted = oldest.Value;
+                _order.RemoveFirst();
+                evicted.Node = null;
+                _open.Remove(evicted.EventId);
+            }
+        }
+
+        if (evicted is not null)
+        {
+            Send(evicted.TakePendingDelta());
+            if (_evictions.TryAcquire(1, out var total))
+            {
+                LogEvicted(_logger, total, _options.MaxOpenInteractions);
+            }
+        }
+    }
+
+    private List<Interaction> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _order];
+        }
+    }
+
+    private void Send(EventItem? item)
+    {
+        if (item is not null)
+        {
+            Client.EnqueuePartial(item);
+        }
+    }
+
+    private async Task SweepAsync()
+    {
+        var quiet = _options.PartialFlushInterval;
+        var tick = TimeSpan.FromTicks(Math.Clamp(quiet.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromMilliseconds(500).Ticks));
+        using var timer = new PeriodicTimer(tick, Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                List<Interaction> open;
+                lock (_gate)
+                {
+                    if (_order.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    open = [.. _order];
+                }
+
+                foreach (var interaction in open)
+                {
+                    if (Time.GetElapsedTime(interaction.LastChange) >= quiet)
+                    {
+                        Send(interaction.TakePendingDelta());
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // closing
+        }
+        catch (ObjectDisposedException)
+        {
+            // closing
+        }
+    }
+
+    [LoggerMessage(300, LogLevel.Warning, "Raindrop interaction {EventId} is finished: {Call} was ignored (logged once per client).")]
+    private static partial void LogUpdateAfterFinish(ILogger logger, string call, string eventId);
+
+    [LoggerMessage(301, LogLevel.Warning, "Raindrop holds more than {Max} open interactions: flushed and forgot the oldest ({Count} since the last report).")]
+    private static partial void LogEvicted(ILogger logger, long count, int max);
+}

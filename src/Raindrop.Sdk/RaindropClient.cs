@@ -1,0 +1,253 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Raindrop.Delivery;
+using Raindrop.Diagnostics;
+
+namespace Raindrop;
+
+/// <summary>
+/// Sends AI interactions, events, signals, user traits and traces to Raindrop. Thread-safe; create one per
+/// write key and reuse it. Dispose it (<c>await using</c>) to flush what is queued within
+/// <see cref="RaindropOptions.CloseTimeout"/>.
+/// </summary>
+public sealed partial class RaindropClient : IRaindropClient
+{
+    private readonly RaindropOptions _options;
+    private readonly ILogger _logger;
+    private readonly SdkMetrics _metrics = new();
+    private readonly InputNormalizer _input;
+    private readonly DeliveryPipeline? _pipeline;
+    private readonly TimeProvider _time;
+    private int _closed;
+    private int _loggedAfterClose;
+
+    /// <summary>Creates a client. Invalid options throw here, naming the setting; a missing write key only disables the client.</summary>
+    /// <param name="options">The settings; see <see cref="RaindropOptions"/>.</param>
+    /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
+    public RaindropClient(RaindropOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
+
+        _options = options;
+        _time = options.TimeProvider ?? TimeProvider.System;
+        _logger = options.LoggerFactory?.CreateLogger("Raindrop.Sdk") ?? NullLogger.Instance;
+        _input = new InputNormalizer(options, _time);
+        RaindropOptions.TryNormalizeEndpoint(options.Endpoint, out var baseUri);
+        BaseUri = baseUri;
+
+        if (!options.Disabled && string.IsNullOrEmpty(options.WriteKey))
+        {
+            Log.MissingWriteKey(_logger);
+        }
+
+        IsEnabled = !options.Disabled && !string.IsNullOrEmpty(options.WriteKey);
+        if (IsEnabled)
+        {
+            _pipeline = new DeliveryPipeline(options, baseUri, _time, _metrics, _logger, RaiseDeliveryFailed);
+        }
+
+        Interactions = new Interactions.InteractionRegistry(this, options, _time, _logger);
+    }
+
+    /// <summary>
+    /// Raised on a background thread when items could not be delivered (rejected, retries exhausted, queue full,
+    /// or not sent by the close deadline). Handlers must be quick; an exception from one is logged and ignored.
+    /// </summary>
+    public event EventHandler<DeliveryFailedEventArgs>? DeliveryFailed;
+
+    /// <summary>False when the client sends nothing: <see cref="RaindropOptions.Disabled"/> or no write key.</summary>
+    public bool IsEnabled { get; }
+
+    /// <summary>A snapshot of the delivery counters (enqueued, sent, retried, dropped, failed).</summary>
+    public RaindropStatistics Statistics => _metrics.Snapshot();
+
+    internal Uri BaseUri { get; }
+
+    internal Interactions.InteractionRegistry Interactions { get; }
+
+    internal InputNormalizer Input => _input;
+
+    internal ILogger Logger => _logger;
+
+    internal bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <inheritdoc />
+    public string TrackAi(AiEvent aiEvent)
+    {
+        ArgumentNullException.ThrowIfNull(aiEvent);
+        var userId = InputNormalizer.Require(aiEvent.UserId, nameof(AiEvent.UserId), nameof(AiEvent));
+        var name = InputNormalizer.Require(aiEvent.Event, nameof(AiEvent.Event), nameof(AiEvent));
+        if (aiEvent.Input is null && aiEvent.Output is null)
+        {
+            throw new ArgumentException("AiEvent needs an Input or an Output; both were null.", nameof(AiEvent.Input));
+        }
+
+        var eventId = InputNormalizer.Optional(aiEvent.EventId) ?? InputNormalizer.NewEventId();
+        var attachments = InputNormalizer.Copy(aiEvent.Attachments, nameof(AiEvent));
+        if (!Accepting(nameof(TrackAi)))
+        {
+            return eventId;
+        }
+
+        _pipeline!.Events.TryEnqueue(new EventItem(
+            eventId,
+            userId,
+            name,
+            aiEvent.Timestamp ?? _input.Now(),
+            InputNormalizer.Copy(aiEvent.Properties),
+            attachments,
+            _input.Text(aiEvent.Input),
+            _input.Text(aiEvent.Output),
+            InputNormalizer.Optional(aiEvent.Model),
+            InputNormalizer.Optional(aiEvent.ConvoId),
+            isPending: null));
+        return eventId;
+    }
+
+    /// <inheritdoc />
+    public string Track(TrackEvent trackEvent)
+    {
+        ArgumentNullException.ThrowIfNull(trackEvent);
+        var userId = InputNormalizer.Require(trackEvent.UserId, nameof(TrackEvent.UserId), nameof(TrackEvent));
+        var name = InputNormalizer.Require(trackEvent.Event, nameof(TrackEvent.Event), nameof(TrackEvent));
+        var eventId = InputNormalizer.Optional(trackEvent.EventId) ?? InputNormalizer.NewEventId();
+        var attachments = InputNormalizer.Copy(trackEvent.Attachments, nameof(TrackEvent));
+        if (!Accepting(nameof(Track)))
+        {
+            return eventId;
+        }
+
+        _pipeline!.Events.TryEnqueue(new EventItem(
+            eventId, userId, name, trackEvent.Timestamp ?? _input.Now(), InputNormalizer.Copy(trackEvent.Properties), attachments,
+            input: null, output: null, model: null, convoId: null, isPending: null));
+        return eventId;
+    }
+
+    /// <inheritdoc />
+    public void TrackSignal(Signal signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        InputNormalizer.Require(signal.EventId, nameof(Signal.EventId), nameof(Signal));
+        InputNormalizer.Require(signal.Name, nameof(Signal.Name), nameof(Signal));
+        if (!Enum.IsDefined(signal.Type) || (signal.Sentiment is { } s && !Enum.IsDefined(s)))
+        {
+            throw new ArgumentException("Signal.Type or Signal.Sentiment has an unknown value.", nameof(Signal.Type));
+        }
+
+        if (Accepting(nameof(TrackSignal)))
+        {
+            _pipeline!.Signals.TryEnqueue(new SignalItem(signal, InputNormalizer.Copy(signal.Properties)));
+        }
+    }
+
+    /// <inheritdoc />
+    public void Identify(string userId, IReadOnlyDictionary<string, object?>? traits = null)
+    {
+        InputNormalizer.Require(userId, nameof(userId), nameof(Identify));
+        if (Accepting(nameof(Identify)))
+        {
+            _pipeline!.Identify.TryEnqueue(new IdentifyItem(userId, InputNormalizer.Copy(traits)));
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_pipeline is null || IsClosed)
+        {
+            return;
+        }
+
+        Interactions.FlushPending();
+        await _pipeline.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops accepting calls, flushes unfinished interactions (as pending) and everything queued, and returns
+    /// within <see cref="RaindropOptions.CloseTimeout"/> even if the server never answers; what could not be
+    /// sent by then is counted as dropped. Safe to call more than once.
+    /// </summary>
+    /// <returns>A task that completes when the client is closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_pipeline is not null)
+            {
+                Interactions.CloseAll();
+                await _pipeline.CloseAsync(_options.CloseTimeout).ConfigureAwait(false);
+                _pipeline.Dispose();
+            }
+        }
+        finally
+        {
+            Interactions.Dispose();
+            _metrics.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    public Interaction Begin(InteractionOptions options) => Interactions.Begin(options);
+
+    /// <inheritdoc />
+    public Interaction ResumeInteraction(string eventId) => Interactions.Resume(eventId);
+
+    /// <inheritdoc />
+    public Interaction? ResumeInteraction() => Interactions.Current;
+
+    /// <summary>Logs (once per client) that a call came after close.</summary>
+    internal void WarnAfterClose(string call)
+    {
+        if (Interlocked.Exchange(ref _loggedAfterClose, 1) == 0)
+        {
+            Log.CalledAfterClose(_logger, call);
+        }
+    }
+
+    /// <summary>Queues a partial-event update (interactions); false when the client is not sending.</summary>
+    internal bool EnqueuePartial(EventItem item) => _pipeline is not null && _pipeline.Partial.TryEnqueue(item);
+
+    private bool Accepting(string call)
+    {
+        if (_pipeline is null)
+        {
+            return false;
+        }
+
+        if (IsClosed)
+        {
+            WarnAfterClose(call);
+            return false;
+        }
+
+        return true;
+    }
+
+    private void RaiseDeliveryFailed(DeliveryFailedEventArgs args)
+    {
+        var handler = DeliveryFailed;
+        if (handler is null)
+        {
+            return;
+        }
+
+        try
+        {
+            handler(this, args);
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerThrew(_logger, ex);
+        }
+    }
+}

@@ -1,0 +1,278 @@
+using System.Collections;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Raindrop.Serialization;
+
+/// <summary>
+/// Writes the caller's JSON-shaped values (properties, traits) without reflection: primitives, strings,
+/// dictionaries, lists, <see cref="JsonElement"/> and <see cref="JsonNode"/>. Strings longer than
+/// <c>stringCap</c> are truncated with the marker (used only to shrink an oversized event); nesting past
+/// <see cref="WireFormat.MaxValueDepth"/> is written as a string rather than thrown on.
+/// </summary>
+internal static class JsonValueWriter
+{
+    private const string DepthMarker = "[max depth exceeded]";
+
+    public static void WriteString(Utf8JsonWriter writer, string value, int stringCap)
+    {
+        writer.WriteStringValue(TextLimits.SanitizeSurrogates(TextLimits.Truncate(value, stringCap)));
+    }
+
+    public static void WriteProperties(Utf8JsonWriter writer, IReadOnlyDictionary<string, object?>? properties, int stringCap, int depth = 1)
+    {
+        writer.WriteStartObject();
+        if (properties is not null)
+        {
+            foreach (var (key, value) in properties)
+            {
+                writer.WritePropertyName(TextLimits.SanitizeSurrogates(key));
+                WriteValue(writer, value, stringCap, depth + 1);
+            }
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public static void WriteValue(Utf8JsonWriter writer, object? value, int stringCap, int depth)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                return;
+            case string s:
+                WriteString(writer, s, stringCap);
+                return;
+            case bool b:
+                writer.WriteBooleanValue(b);
+                return;
+            case int i:
+                writer.WriteNumberValue(i);
+                return;
+            case long l:
+                writer.WriteNumberValue(l);
+                return;
+            case double d:
+                WriteDouble(writer, d);
+                return;
+            case float f:
+                WriteDouble(writer, f);
+                return;
+            case decimal m:
+                writer.WriteNumberValue(m);
+                return;
+            case short or byte or sbyte or ushort:
+                writer.WriteNumberValue(Convert.ToInt32(value, CultureInfo.InvariantCulture));
+                return;
+            case uint ui:
+                writer.WriteNumberValue(ui);
+                return;
+            case ulong ul:
+                writer.WriteNumberValue(ul);
+                return;
+            case char c:
+                WriteString(writer, c.ToString(), stringCap);
+                return;
+            case DateTimeOffset dto:
+                writer.WriteStringValue(WireFormat.FormatTimestamp(dto));
+                return;
+            case DateTime dt:
+                writer.WriteStringValue(WireFormat.FormatTimestamp(dt.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(dt, TimeSpan.Zero) : new DateTimeOffset(dt)));
+                return;
+            case Guid g:
+                writer.WriteStringValue(g);
+                return;
+            case TimeSpan ts:
+                writer.WriteStringValue(ts.ToString("c", CultureInfo.InvariantCulture));
+                return;
+            case Uri uri:
+                WriteString(writer, uri.OriginalString, stringCap);
+                return;
+            case Enum e:
+                writer.WriteStringValue(e.ToString());
+                return;
+            case JsonElement element:
+                WriteElement(writer, element, stringCap, depth);
+                return;
+            case JsonNode node:
+                WriteNode(writer, node, stringCap, depth);
+                return;
+        }
+
+        if (depth > WireFormat.MaxValueDepth)
+        {
+            writer.WriteStringValue(DepthMarker);
+            return;
+        }
+
+        switch (value)
+        {
+            case IReadOnlyDictionary<string, object?> dict:
+                WriteProperties(writer, dict, stringCap, depth);
+                return;
+            case IDictionary<string, object?> dict2:
+                writer.WriteStartObject();
+                foreach (var (k, v) in dict2)
+                {
+                    writer.WritePropertyName(TextLimits.SanitizeSurrogates(k));
+                    WriteValue(writer, v, stringCap, depth + 1);
+                }
+
+                writer.WriteEndObject();
+                return;
+            case IDictionary legacy:
+                writer.WriteStartObject();
+                foreach (DictionaryEntry entry in legacy)
+                {
+                    writer.WritePropertyName(TextLimits.SanitizeSurrogates(Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty));
+                    WriteValue(writer, entry.Value, stringCap, depth + 1);
+                }
+
+                writer.WriteEndObject();
+                return;
+            case IEnumerable list:
+                writer.WriteStartArray();
+                foreach (var item in list)
+                {
+                    WriteValue(writer, item, stringCap, depth + 1);
+                }
+
+                writer.WriteEndArray();
+                return;
+        }
+
+        WriteUnknown(writer, value, stringCap);
+    }
+
+    private static void WriteDouble(Utf8JsonWriter writer, double d)
+    {
+        if (double.IsFinite(d))
+        {
+            writer.WriteNumberValue(d);
+        }
+        else
+        {
+            writer.WriteNullValue(); // JSON has no NaN or Infinity
+        }
+    }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Guarded by JsonSerializer.IsReflectionEnabledByDefault; trimmed/AOT apps get ToString().")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Guarded by JsonSerializer.IsReflectionEnabledByDefault; trimmed/AOT apps get ToString().")]
+    private static void WriteUnknown(Utf8JsonWriter writer, object value, int stringCap)
+    {
+        // Plain objects (records, anonymous types) are a convenience, not the contract: reflection where the app
+        // allows it, their text otherwise. A failure here must not lose the rest of the event.
+        if (JsonSerializer.IsReflectionEnabledByDefault)
+        {
+            try
+            {
+                var node = JsonSerializer.SerializeToNode(value, value.GetType());
+                WriteNode(writer, node, stringCap, 1);
+                return;
+            }
+            catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException or ArgumentException)
+            {
+                // fall through to the text form
+            }
+        }
+
+        WriteString(writer, Convert.ToString(value, CultureInfo.InvariantCulture) ?? value.GetType().Name, stringCap);
+    }
+
+    private static void WriteElement(Utf8JsonWriter writer, JsonElement element, int stringCap, int depth)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                if (depth > WireFormat.MaxValueDepth)
+                {
+                    writer.WriteStringValue(DepthMarker);
+                    return;
+                }
+
+                writer.WriteStartObject();
+                foreach (var p in element.EnumerateObject())
+                {
+                    writer.WritePropertyName(p.Name);
+                    WriteElement(writer, p.Value, stringCap, depth + 1);
+                }
+
+                writer.WriteEndObject();
+                return;
+            case JsonValueKind.Array:
+                if (depth > WireFormat.MaxValueDepth)
+                {
+                    writer.WriteStringValue(DepthMarker);
+                    return;
+                }
+
+                writer.WriteStartArray();
+                foreach (var item in element.EnumerateArray())
+                {
+                    WriteElement(writer, item, stringCap, depth + 1);
+                }
+
+                writer.WriteEndArray();
+                return;
+            case JsonValueKind.String:
+                WriteString(writer, element.GetString()!, stringCap);
+                return;
+            case JsonValueKind.Undefined:
+                writer.WriteNullValue();
+                return;
+            default:
+                element.WriteTo(writer); // numbers keep their exact text; true/false/null
+                return;
+        }
+    }
+
+    private static void WriteNode(Utf8JsonWriter writer, JsonNode? node, int stringCap, int depth)
+    {
+        switch (node)
+        {
+            case null:
+                writer.WriteNullValue();
+                return;
+            case JsonObject obj:
+                if (depth > WireFormat.MaxValueDepth)
+                {
+                    writer.WriteStringValue(DepthMarker);
+                    return;
+                }
+
+                writer.WriteStartObject();
+                foreach (var (k, v) in obj)
+                {
+                    writer.WritePropertyName(k);
+                    WriteNode(writer, v, stringCap, depth + 1);
+                }
+
+                writer.WriteEndObject();
+                return;
+            case JsonArray arr:
+                if (depth > WireFormat.MaxValueDepth)
+                {
+                    writer.WriteStringValue(DepthMarker);
+                    return;
+                }
+
+                writer.WriteStartArray();
+                foreach (var item in arr)
+                {
+                    WriteNode(writer, item, stringCap, depth + 1);
+                }
+
+                writer.WriteEndArray();
+                return;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                WriteString(writer, v.GetValue<string>(), stringCap);
+                return;
+            default:
+                node.WriteTo(writer);
+                return;
+        }
+    }
+}

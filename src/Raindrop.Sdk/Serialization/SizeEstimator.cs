@@ -1,0 +1,91 @@
+using System.Collections;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Raindrop.Serialization;
+
+/// <summary>
+/// A cheap, approximate byte size of a value for the queue's byte bound: string lengths plus a little per
+/// entry. Deep structures are estimated from their first levels; exactness is not needed.
+/// </summary>
+internal static class SizeEstimator
+{
+    private const int PerValue = 8;
+    private const int MaxDepth = 16;
+
+    public static int Estimate(string? text) => text is null ? 0 : text.Length + PerValue;
+
+    public static long Estimate(object? value, int depth = 0)
+    {
+        switch (value)
+        {
+            case null:
+                return PerValue;
+            case string s:
+                return s.Length + PerValue;
+            case JsonElement e:
+                return e.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? e.GetRawText().Length : PerValue + (e.ValueKind == JsonValueKind.String ? e.GetString()!.Length : 0);
+            case JsonNode n:
+                return depth >= MaxDepth ? 64 : n.ToJsonString().Length;
+            case IReadOnlyDictionary<string, object?> dict:
+                return EstimateDictionary(dict, depth);
+            case IDictionary legacy when depth < MaxDepth:
+                long d = PerValue;
+                foreach (DictionaryEntry entry in legacy)
+                {
+                    d += PerValue + Estimate(entry.Value, depth + 1);
+                }
+
+                return d;
+            case IEnumerable list when depth < MaxDepth:
+                long total = PerValue;
+                foreach (var item in list)
+                {
+                    total += Estimate(item, depth + 1);
+                }
+
+                return total;
+            default:
+                return 32;
+        }
+    }
+
+    public static long EstimateDictionary(IReadOnlyDictionary<string, object?>? dict, int depth = 0)
+    {
+        if (dict is null)
+        {
+            return 2;
+        }
+
+        long total = 2;
+        if (depth >= MaxDepth)
+        {
+            return total + (dict.Count * 32L);
+        }
+
+        foreach (var (key, value) in dict)
+        {
+            total += key.Length + 4 + Estimate(value, depth + 1);
+        }
+
+        return total;
+    }
+
+    public static long Estimate(IReadOnlyList<Attachment>? attachments)
+    {
+        if (attachments is null)
+        {
+            return 0;
+        }
+
+        long total = 0;
+        foreach (var a in attachments)
+        {
+            total += 48 + a.Value.Length + (a.Name?.Length ?? 0) + (a.Language?.Length ?? 0) + (a.AttachmentId?.Length ?? 0);
+        }
+
+        return total;
+    }
+
+    public static int Clamp(long estimate) => (int)Math.Min(int.MaxValue, estimate);
+}
