@@ -52,6 +52,8 @@ public sealed partial class RaindropClient : IRaindropClient
         }
 
         Interactions = new Interactions.InteractionRegistry(this, options, _time, _logger);
+        Tracer = new Tracing.Tracer(this, options, _time, _logger);
+        SpanExport = new Tracing.TraceExport(this, options, baseUri, _time, _logger);
     }
 
     /// <summary>
@@ -71,6 +73,10 @@ public sealed partial class RaindropClient : IRaindropClient
     internal Interactions.InteractionRegistry Interactions { get; }
 
     internal InputNormalizer Input => _input;
+
+    internal Tracing.Tracer Tracer { get; }
+
+    internal Tracing.TraceExport SpanExport { get; }
 
     internal ILogger Logger => _logger;
 
@@ -164,7 +170,9 @@ public sealed partial class RaindropClient : IRaindropClient
         }
 
         Interactions.FlushPending();
-        await _pipeline.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(
+            _pipeline.FlushAsync(cancellationToken),
+            SpanExport.FlushAsync(_options.CloseTimeout, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -184,13 +192,17 @@ public sealed partial class RaindropClient : IRaindropClient
         {
             if (_pipeline is not null)
             {
+                // One deadline for both: events and spans drain side by side.
                 Interactions.CloseAll();
-                await _pipeline.CloseAsync(_options.CloseTimeout).ConfigureAwait(false);
+                await Task.WhenAll(
+                    _pipeline.CloseAsync(_options.CloseTimeout),
+                    SpanExport.ShutdownAsync(_options.CloseTimeout)).ConfigureAwait(false);
                 _pipeline.Dispose();
             }
         }
         finally
         {
+            SpanExport.Dispose();
             Interactions.Dispose();
             _metrics.Dispose();
         }

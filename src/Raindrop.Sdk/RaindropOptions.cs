@@ -70,6 +70,23 @@ public sealed partial class RaindropOptions
     /// <summary>Unfinished interactions held at once; past it the oldest is flushed and forgotten. Default 10,000.</summary>
     public int MaxOpenInteractions { get; set; } = 10_000;
 
+    /// <summary>
+    /// Start no <c>TracerProvider</c>: the app adds <c>tracing.AddRaindrop(client)</c> (or
+    /// <c>client.CreateSpanProcessor()</c>) to its own OpenTelemetry setup. Default false: the client runs its own
+    /// provider exporting OTLP/HTTP protobuf to <c>{scheme://host}/v1/traces</c>.
+    /// </summary>
+    public bool UseExternalOpenTelemetry { get; set; }
+
+    /// <summary>
+    /// The AI libraries' <c>ActivitySource</c> names (trailing <c>*</c> as a wildcard) whose spans are captured
+    /// inside interactions; null for the defaults (Microsoft.Extensions.AI, OpenAI, Azure.AI.Inference,
+    /// Semantic Kernel, Microsoft.Agents.AI, ModelContextProtocol). Setting it replaces the list.
+    /// </summary>
+    public IList<string>? InstrumentedSources { get; set; }
+
+    /// <summary>Also export the app's other spans (HTTP, database) that reach the Raindrop processor. Default false.</summary>
+    public bool ExportAllSpans { get; set; }
+
     /// <summary>The HTTP handler to send with (proxies, test servers). Ignored when <see cref="HttpClient"/> is set.</summary>
     public HttpMessageHandler? HttpMessageHandler { get; set; }
 

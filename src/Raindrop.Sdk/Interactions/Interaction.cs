@@ -23,6 +23,8 @@ public sealed partial class Interaction : IAsyncDisposable, IDisposable
     private bool _dirty;
     private bool _finished;
     private long _lastChange;
+    private System.Diagnostics.Activity? _rootSpan;
+    private bool _rootTaken;
 
     internal Interaction(InteractionRegistry registry, string eventId, string? userId, string? eventName, string? convoId, DateTimeOffset? timestamp)
     {
@@ -148,6 +150,7 @@ public sealed partial class Interaction : IAsyncDisposable, IDisposable
             item = TakeDelta(isPending: false, force: true);
         }
 
+        Tracing.Tracer.EndRoot(this);
         _registry.Finished(this, item);
         return Task.CompletedTask;
     }
@@ -178,16 +181,36 @@ public sealed partial class Interaction : IAsyncDisposable, IDisposable
         }
     }
 
-    internal void SetTraceId(string traceId)
+    /// <summary>The root span grouping this interaction's spans, created on first use; its trace id goes into <c>properties.trace_id</c>.</summary>
+    internal System.Diagnostics.Activity? GetOrCreateRootSpan(Func<System.Diagnostics.Activity?> create)
     {
         lock (_gate)
         {
-            if (_traceId is null && !_finished)
+            if (_rootSpan is not null || _rootTaken)
             {
-                _traceId = traceId;
-                (_properties ??= new(StringComparer.Ordinal))["trace_id"] = traceId;
+                return _rootSpan;
+            }
+
+            _rootSpan = create();
+            if (_rootSpan is not null && _traceId is null)
+            {
+                _traceId = _rootSpan.TraceId.ToHexString();
+                (_properties ??= new(StringComparer.Ordinal))["trace_id"] = _traceId;
                 _dirty = true;
             }
+
+            return _rootSpan;
+        }
+    }
+
+    internal System.Diagnostics.Activity? TakeRootSpan()
+    {
+        lock (_gate)
+        {
+            var root = _rootSpan;
+            _rootSpan = null;
+            _rootTaken = true;
+            return root;
         }
     }
 

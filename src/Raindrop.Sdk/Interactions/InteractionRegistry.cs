@@ -139,6 +139,11 @@ internal sealed partial class InteractionRegistry : IDisposable
     public void CloseAll()
     {
         _stop.Cancel();
+        foreach (var interaction in Snapshot())
+        {
+            Tracing.Tracer.EndRoot(interaction);
+        }
+
         FlushPending();
         lock (_gate)
         {

@@ -1,0 +1,86 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Raindrop.Serialization;
+
+namespace Raindrop.Tracing;
+
+/// <summary>
+/// Turns a span's input or output into capped JSON text. A value that cannot be written (a cycle, a stream) or
+/// that grows past the cap while being written is recorded as a short description instead: never thrown.
+/// </summary>
+internal static class PayloadSerializer
+{
+    public static string Serialize(object? value, int maxChars, out bool failed)
+    {
+        failed = false;
+        if (value is string s)
+        {
+            return TextLimits.Truncate(s, maxChars);
+        }
+
+        if (value is Stream)
+        {
+            failed = true;
+            return Describe(value, "stream");
+        }
+
+        // UTF-8 needs at most 3 bytes per UTF-16 char; past that the text is over the cap anyway.
+        var buffer = new CappedBufferWriter((int)Math.Min(int.MaxValue - 64, (maxChars * 3L) + 64));
+        try
+        {
+            using (var writer = new Utf8JsonWriter(buffer, WireFormat.WriterOptions))
+            {
+                JsonValueWriter.WriteValue(writer, value, maxChars, 1);
+            }
+
+            return TextLimits.Truncate(Encoding.UTF8.GetString(buffer.WrittenSpan), maxChars);
+        }
+        catch (CappedBufferWriter.CapExceededException)
+        {
+            failed = true;
+            return Describe(value, "too large");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or ArgumentException or JsonException or IOException)
+        {
+            failed = true;
+            return Describe(value, "not serializable");
+        }
+    }
+
+    private static string Describe(object? value, string why) => $"[{value?.GetType().Name ?? "null"}: {why}]";
+
+    /// <summary>A buffer writer that refuses to grow past a size, so a huge object is not written whole.</summary>
+    private sealed class CappedBufferWriter(int cap) : IBufferWriter<byte>
+    {
+        private readonly ArrayBufferWriter<byte> _inner = new(256);
+
+        public ReadOnlySpan<byte> WrittenSpan => _inner.WrittenSpan;
+
+        public void Advance(int count) => _inner.Advance(count);
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Check(sizeHint);
+            return _inner.GetMemory(sizeHint);
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Check(sizeHint);
+            return _inner.GetSpan(sizeHint);
+        }
+
+        private void Check(int sizeHint)
+        {
+            if (_inner.WrittenCount + (long)sizeHint > cap)
+            {
+                throw new CapExceededException();
+            }
+        }
+
+        public sealed class CapExceededException : Exception
+        {
+        }
+    }
+}

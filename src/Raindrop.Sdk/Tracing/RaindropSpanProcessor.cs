@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using OpenTelemetry;
+
+namespace Raindrop.Tracing;
+
+/// <summary>
+/// Decides which spans reach Raindrop and gives AI-library spans their interaction. On start, a span from an AI
+/// library's source that begins inside one of this client's interactions (under one of its spans, or with the
+/// interaction ambient in the flow) gets the interaction's association properties. On end, a span is passed to
+/// the exporting processor when it belongs to one of this client's interactions, or comes from the Raindrop or
+/// an AI-library source and belongs to no other client, or when <see cref="RaindropOptions.ExportAllSpans"/> is set.
+/// </summary>
+internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
+{
+    private readonly RaindropClient _client;
+    private readonly BaseProcessor<Activity> _export;
+    private readonly IReadOnlyList<string> _sources;
+    private readonly bool _exportAll;
+
+    public RaindropSpanProcessor(RaindropClient client, BaseProcessor<Activity> export, IReadOnlyList<string> sources, bool exportAll)
+    {
+        _client = client;
+        _export = export;
+        _sources = sources;
+        _exportAll = exportAll;
+    }
+
+    public override void OnStart(Activity data)
+    {
+        if (data.Source.Name == RaindropActivitySource.Name || data.GetCustomProperty(SpanAttributes.ClientProperty) is not null)
+        {
+            return;
+        }
+
+        if (!RaindropActivitySource.Matches(data.Source.Name, _sources))
+        {
+            return;
+        }
+
+        var interaction = Tracer.InteractionOf(data.Parent) ?? _client.Interactions.Current;
+        if (interaction is not null && ReferenceEquals(interaction.Registry.Client, _client))
+        {
+            data.SetCustomProperty(SpanAttributes.InteractionProperty, interaction);
+            data.SetCustomProperty(SpanAttributes.ClientProperty, _client);
+            if (data.IsAllDataRequested)
+            {
+                Tracer.Associate(data, interaction);
+            }
+        }
+    }
+
+    public override void OnEnd(Activity data)
+    {
+        if (!data.Recorded)
+        {
+            return;
+        }
+
+        var owner = Tracer.ClientOf(data);
+        var mine = ReferenceEquals(owner, _client);
+        var unowned = owner is null && (data.Source.Name == RaindropActivitySource.Name || RaindropActivitySource.Matches(data.Source.Name, _sources));
+        if (mine || unowned || _exportAll)
+        {
+            _export.OnEnd(data);
+        }
+    }
+
+    protected override bool OnForceFlush(int timeoutMilliseconds) => _export.ForceFlush(timeoutMilliseconds);
+
+    protected override bool OnShutdown(int timeoutMilliseconds) => _export.Shutdown(timeoutMilliseconds);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _export.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,37 @@
+namespace Raindrop.Tracing;
+
+/// <summary>Every span attribute name the SDK writes, in one place (Traceloop conventions and <c>gen_ai.*</c>).</summary>
+internal static class SpanAttributes
+{
+    public const string SpanKind = "traceloop.span.kind";
+    public const string EntityName = "traceloop.entity.name";
+    public const string EntityInput = "traceloop.entity.input";
+    public const string EntityOutput = "traceloop.entity.output";
+    public const string EntityVersion = "traceloop.entity.version";
+    public const string WorkflowName = "traceloop.workflow.name";
+    public const string AssociationPrefix = "traceloop.association.properties.";
+    public const string EventId = AssociationPrefix + "event_id";
+    public const string UserId = AssociationPrefix + "user_id";
+    public const string ConvoId = AssociationPrefix + "convo_id";
+    public const string EventName = AssociationPrefix + "event_name";
+
+    public const string GenAiSystem = "gen_ai.system";
+    public const string GenAiOperation = "gen_ai.operation.name";
+    public const string RequestModel = "gen_ai.request.model";
+    public const string ResponseModel = "gen_ai.response.model";
+    public const string InputTokens = "gen_ai.usage.input_tokens";
+    public const string OutputTokens = "gen_ai.usage.output_tokens";
+    public const string PromptPrefix = "gen_ai.prompt.";
+    public const string CompletionPrefix = "gen_ai.completion.";
+
+    public const string KindTask = "task";
+    public const string KindTool = "tool";
+    public const string KindLlm = "llm";
+    public const string KindWorkflow = "workflow";
+
+    /// <summary>Custom property (never exported) marking which interaction a span belongs to.</summary>
+    public const string InteractionProperty = "raindrop.interaction";
+
+    /// <summary>Custom property (never exported) marking which client made a span.</summary>
+    public const string ClientProperty = "raindrop.client";
+}

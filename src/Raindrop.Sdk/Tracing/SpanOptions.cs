@@ -1,0 +1,17 @@
+namespace Raindrop;
+
+/// <summary>Optional details of a span started by <c>WithSpan</c>, <c>WithTool</c> or <c>StartSpan</c>.</summary>
+public sealed record SpanOptions
+{
+    /// <summary>The span's input, recorded as JSON text in <c>traceloop.entity.input</c> (capped like text fields).</summary>
+    public object? Input { get; init; }
+
+    /// <summary>A version of the task or tool, recorded in <c>traceloop.entity.version</c>.</summary>
+    public string? Version { get; init; }
+
+    /// <summary>
+    /// Extra properties, recorded as <c>traceloop.association.properties.&lt;key&gt;</c> attributes
+    /// (strings, numbers and booleans as they are; anything else as JSON text).
+    /// </summary>
+    public IReadOnlyDictionary<string, object?>? Properties { get; init; }
+}

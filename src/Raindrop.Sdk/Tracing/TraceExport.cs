@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Raindrop.Tracing;
+
+/// <summary>
+/// A client's span export: the processors it made (its own <see cref="TracerProvider"/>'s, or the ones handed to
+/// the app's provider with <c>AddRaindrop</c>), their OTLP/HTTP protobuf exporters to <c>{scheme://host}/v1/traces</c>,
+/// and flushing and shutting them down inside the client's deadlines.
+/// </summary>
+internal sealed class TraceExport : IDisposable
+{
+    private readonly RaindropClient _client;
+    private readonly RaindropOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly List<RaindropSpanProcessor> _processors = [];
+    private readonly TracerProvider? _provider;
+
+    public TraceExport(RaindropClient client, RaindropOptions options, Uri baseUri, TimeProvider time, ILogger logger)
+    {
+        _client = client;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        TracesUri = new Uri(baseUri.GetLeftPart(UriPartial.Authority) + "/v1/traces");
+        Sources = options.InstrumentedSources?.ToArray() ?? [.. RaindropActivitySource.DefaultInstrumentedSources];
+        if (client.IsEnabled && !options.UseExternalOpenTelemetry)
+        {
+            var builder = Sdk.CreateTracerProviderBuilder()
+                .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(ServiceName()))
+                .AddSource(RaindropActivitySource.Name);
+            foreach (var source in Sources)
+            {
+                builder.AddSource(source);
+            }
+
+            _provider = builder.AddProcessor(CreateProcessor()).Build();
+        }
+    }
+
+    public Uri TracesUri { get; }
+
+    public IReadOnlyList<string> Sources { get; }
+
+    /// <summary>A processor exporting this client's spans, for the app's own provider (or ours).</summary>
+    public RaindropSpanProcessor CreateProcessor()
+    {
+        var otlp = new OtlpExporterOptions
+        {
+            Endpoint = TracesUri,
+            Protocol = OtlpExportProtocol.HttpProtobuf,
+            TimeoutMilliseconds = (int)Math.Min(_options.RequestTimeout.TotalMilliseconds, 10_000),
+            HttpClientFactory = CreateHttpClient,
+        };
+        var exporter = new RaindropTraceExporter(new OtlpTraceExporter(otlp), _logger, _time);
+        var batch = new BatchActivityExportProcessor(
+            exporter,
+            maxQueueSize: 8192,
+            scheduledDelayMilliseconds: (int)Math.Clamp(_options.FlushInterval.TotalMilliseconds, 10, 5000),
+            exporterTimeoutMilliseconds: otlp.TimeoutMilliseconds,
+            maxExportBatchSize: 512);
+        var processor = new RaindropSpanProcessor(_client, batch, Sources, _options.ExportAllSpans);
+        lock (_processors)
+        {
+            _processors.Add(processor);
+        }
+
+        return processor;
+    }
+
+    /// <summary>Exports finished spans now, within <paramref name="timeout"/>; off the caller's thread.</summary>
+    public Task FlushAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var processors = Snapshot();
+        if (processors.Length == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var ms = ToMilliseconds(timeout);
+        return Task.Run(
+            () =>
+            {
+                foreach (var p in processors)
+                {
+                    p.ForceFlush(ms);
+                }
+            },
+            CancellationToken.None).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Exports what is left and stops, within <paramref name="timeout"/>, never longer.</summary>
+    public async Task ShutdownAsync(TimeSpan timeout)
+    {
+        var processors = Snapshot();
+        if (processors.Length == 0 && _provider is null)
+        {
+            return;
+        }
+
+        var ms = ToMilliseconds(timeout);
+        var work = Task.Run(() =>
+        {
+            if (_provider is not null)
+            {
+                _provider.Shutdown(ms);
+            }
+
+            foreach (var p in processors)
+            {
+                p.Shutdown(ms);
+            }
+        });
+        try
+        {
+            await work.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The deadline wins; spans not exported by now are dropped.
+        }
+    }
+
+    public void Dispose() => _provider?.Dispose();
+
+    private static int ToMilliseconds(TimeSpan timeout) => (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue);
+
+    private static string ServiceName() =>
+        System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "raindrop-dotnet-app";
+
+    private RaindropSpanProcessor[] Snapshot()
+    {
+        lock (_processors)
+        {
+            return [.. _processors];
+        }
+    }
+
+    private HttpClient CreateHttpClient()
+    {
+        var client = _options.HttpMessageHandler is { } handler
+            ? new HttpClient(handler, disposeHandler: false)
+            : new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        client.Timeout = Timeout.InfiniteTimeSpan;
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _options.WriteKey);
+        client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", SdkInfo.UserAgent);
+        if (_options.ProjectId is not null)
+        {
+            client.DefaultRequestHeaders.TryAddWithoutValidation("X-Raindrop-Project-Id", _options.ProjectId);
+        }
+
+        return client;
+    }
+}

@@ -1,0 +1,331 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Raindrop.Tracing;
+
+/// <summary>
+/// The span helpers of one client. Spans come from the static <c>Raindrop.Sdk</c> source; inside an
+/// interaction they carry its association properties and are grouped under a lazily created
+/// <c>&lt;event&gt;.workflow</c> root span, so all of an interaction's spans form one trace whose id the event
+/// carries as <c>properties.trace_id</c>. With no listener on the source, helpers only call the delegate.
+/// </summary>
+internal sealed partial class Tracer
+{
+    private readonly int _maxChars;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly RaindropClient _client;
+    private int _warnedPayload;
+
+    public Tracer(RaindropClient client, RaindropOptions options, TimeProvider time, ILogger logger)
+    {
+        _client = client;
+        _maxChars = options.MaxTextFieldChars;
+        _time = time;
+        _logger = logger;
+    }
+
+    public static bool Listening => RaindropActivitySource.Source.HasListeners();
+
+    public static void RecordError(Activity activity, Exception error)
+    {
+        activity.SetStatus(ActivityStatusCode.Error, error.Message);
+        activity.AddEvent(new ActivityEvent("exception", default, new ActivityTagsCollection
+        {
+            { "exception.type", error.GetType().FullName },
+            { "exception.message", error.Message },
+            { "exception.stacktrace", error.ToString() },
+        }));
+    }
+
+    public string Cap(string text) => Serialization.TextLimits.Truncate(text, _maxChars);
+
+    /// <summary>Starts a span (making it <see cref="Activity.Current"/>), or returns null when it is not recorded.</summary>
+    public Activity? Start(Interaction? interaction, string kind, string name, SpanOptions? options, DateTimeOffset startTime = default)
+    {
+        var source = RaindropActivitySource.Source;
+        if (!source.HasListeners())
+        {
+            return null;
+        }
+
+        var parent = default(ActivityContext);
+        var current = Activity.Current;
+        if (interaction is not null && !BelongsTo(current, interaction))
+        {
+            parent = EnsureRoot(interaction, current)?.Context ?? default;
+        }
+
+        var activity = source.StartActivity(name + "." + kind, ActivityKind.Internal, parent, tags: null, links: null, startTime);
+        if (activity is null)
+        {
+            return null;
+        }
+
+        activity.SetCustomProperty(SpanAttributes.InteractionProperty, interaction);
+        activity.SetCustomProperty(SpanAttributes.ClientProperty, _client);
+        if (activity.IsAllDataRequested)
+        {
+            activity.SetTag(SpanAttributes.SpanKind, kind);
+            activity.SetTag(SpanAttributes.EntityName, name);
+            if (interaction is not null)
+            {
+                Associate(activity, interaction);
+            }
+
+            if (options is not null)
+            {
+                if (options.Version is not null)
+                {
+                    activity.SetTag(SpanAttributes.EntityVersion, options.Version);
+                }
+
+                if (options.Properties is not null)
+                {
+                    SetProperties(activity, options.Properties);
+                }
+
+                if (options.Input is not null)
+                {
+                    SetPayload(activity, SpanAttributes.EntityInput, options.Input);
+                }
+            }
+        }
+
+        return activity;
+    }
+
+    public async Task<T> RunAsync<T>(Interaction? interaction, string kind, string name, Func<Task<T>> work, SpanOptions? options, bool recordResult)
+    {
+        var activity = Start(interaction, kind, name, options);
+        try
+        {
+            var result = await work().ConfigureAwait(false);
+            if (recordResult && activity is not null)
+            {
+                SetPayload(activity, SpanAttributes.EntityOutput, result);
+            }
+
+            return result;
+        }
+        catch (Exception ex) when (activity is not null && Fail(activity, ex))
+        {
+            throw; // unreachable: Fail returns false so the exception passes through unchanged
+        }
+        finally
+        {
+            activity?.Stop();
+        }
+    }
+
+    public T Run<T>(Interaction? interaction, string kind, string name, Func<T> work, SpanOptions? options, bool recordResult)
+    {
+        var previous = Activity.Current;
+        var activity = Start(interaction, kind, name, options);
+        if (activity is null)
+        {
+            return work();
+        }
+
+        try
+        {
+            var result = work();
+            if (recordResult)
+            {
+                SetPayload(activity, SpanAttributes.EntityOutput, result);
+            }
+
+            return result;
+        }
+        catch (Exception ex) when (Fail(activity, ex))
+        {
+            throw;
+        }
+        finally
+        {
+            activity.Stop();
+            Activity.Current = previous;
+        }
+    }
+
+    public RaindropSpan StartManual(Interaction? interaction, string kind, string name, SpanOptions? options)
+    {
+        var previous = Activity.Current;
+        return new RaindropSpan(this, Start(interaction, kind, name, options), previous);
+    }
+
+    public RaindropSpan StartLlm(Interaction? interaction, string model, IReadOnlyList<LlmMessage>? prompt, string? name)
+    {
+        var previous = Activity.Current;
+        var activity = Start(interaction, SpanAttributes.KindLlm, name ?? "llm", null);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(SpanAttributes.RequestModel, model);
+            activity.SetTag(SpanAttributes.GenAiOperation, "chat");
+            if (prompt is not null)
+            {
+                for (var i = 0; i < prompt.Count; i++)
+                {
+                    activity.SetTag(SpanAttributes.PromptPrefix + i + ".role", prompt[i].Role);
+                    activity.SetTag(SpanAttributes.PromptPrefix + i + ".content", Cap(prompt[i].Content));
+                }
+
+                SetPayload(activity, SpanAttributes.EntityInput, prompt.Select(m => new Dictionary<string, object?> { ["role"] = m.Role, ["content"] = m.Content }).ToList());
+            }
+        }
+
+        return new RaindropSpan(this, activity, previous);
+    }
+
+    public void TrackTool(Interaction? interaction, string name, object? input, object? output, TimeSpan duration, Exception? error)
+    {
+        var previous = Activity.Current;
+        var end = _time.GetUtcNow();
+        var activity = Start(interaction, SpanAttributes.KindTool, name, input is null ? null : new SpanOptions { Input = input }, end - duration);
+        if (activity is null)
+        {
+            return;
+        }
+
+        if (output is not null)
+        {
+            SetPayload(activity, SpanAttributes.EntityOutput, output);
+        }
+
+        if (error is not null)
+        {
+            RecordError(activity, error);
+        }
+
+        activity.SetEndTime(end.UtcDateTime);
+        activity.Stop();
+        Activity.Current = previous;
+    }
+
+    public void SetPayload(Activity? activity, string key, object? value)
+    {
+        if (activity is not { IsAllDataRequested: true })
+        {
+            return;
+        }
+
+        var text = PayloadSerializer.Serialize(value, _maxChars, out var failed);
+        if (failed && Interlocked.Exchange(ref _warnedPayload, 1) == 0)
+        {
+            LogPayloadNotSerializable(_logger, key, value?.GetType().FullName ?? "null");
+        }
+
+        activity.SetTag(key, text);
+    }
+
+    public void SetProperties(Activity? activity, IReadOnlyDictionary<string, object?> properties)
+    {
+        if (activity is not { IsAllDataRequested: true })
+        {
+            return;
+        }
+
+        foreach (var (key, value) in properties)
+        {
+            object? tag = value switch
+            {
+                null => null,
+                string or bool or int or long or double => value,
+                _ => PayloadSerializer.Serialize(value, _maxChars, out _),
+            };
+            activity.SetTag(SpanAttributes.AssociationPrefix + key, tag);
+        }
+    }
+
+    /// <summary>Ends an interaction's root span, if it has one (at finish or close).</summary>
+    public static void EndRoot(Interaction interaction)
+    {
+        if (interaction.TakeRootSpan() is { } root)
+        {
+            var current = Activity.Current;
+            root.Stop();
+            Activity.Current = current;
+        }
+    }
+
+    public static void Associate(Activity activity, Interaction interaction)
+    {
+        activity.SetTag(SpanAttributes.EventId, interaction.EventId);
+        if (interaction.UserId is not null)
+        {
+            activity.SetTag(SpanAttributes.UserId, interaction.UserId);
+        }
+
+        if (interaction.ConvoId is not null)
+        {
+            activity.SetTag(SpanAttributes.ConvoId, interaction.ConvoId);
+        }
+
+        if (interaction.Event is not null)
+        {
+            activity.SetTag(SpanAttributes.EventName, interaction.Event);
+        }
+    }
+
+    /// <summary>The client a span (or its nearest ancestor) was made by or belongs to, if any.</summary>
+    public static RaindropClient? ClientOf(Activity? activity)
+    {
+        for (var a = activity; a is not null; a = a.Parent)
+        {
+            if (a.GetCustomProperty(SpanAttributes.InteractionProperty) is Interaction interaction)
+            {
+                return interaction.Registry.Client;
+            }
+
+            if (a.GetCustomProperty(SpanAttributes.ClientProperty) is RaindropClient client)
+            {
+                return client;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The interaction a span (or its nearest ancestor) belongs to.</summary>
+    public static Interaction? InteractionOf(Activity? activity)
+    {
+        for (var a = activity; a is not null; a = a.Parent)
+        {
+            if (a.GetCustomProperty(SpanAttributes.InteractionProperty) is Interaction interaction)
+            {
+                return interaction;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool BelongsTo(Activity? current, Interaction interaction) => ReferenceEquals(InteractionOf(current), interaction);
+
+    private static bool Fail(Activity activity, Exception error)
+    {
+        RecordError(activity, error);
+        return false;
+    }
+
+    private static Activity? EnsureRoot(Interaction interaction, Activity? current) =>
+        interaction.GetOrCreateRootSpan(() =>
+        {
+            var name = interaction.Event ?? "interaction";
+            var root = RaindropActivitySource.Source.StartActivity(name + "." + SpanAttributes.KindWorkflow, ActivityKind.Internal);
+            Activity.Current = current; // the root groups the interaction's spans; it is never the flow's current span
+            if (root is not null)
+            {
+                root.SetCustomProperty(SpanAttributes.InteractionProperty, interaction);
+                root.SetTag(SpanAttributes.SpanKind, SpanAttributes.KindWorkflow);
+                root.SetTag(SpanAttributes.EntityName, name);
+                root.SetTag(SpanAttributes.WorkflowName, name);
+                Associate(root, interaction);
+            }
+
+            return root;
+        });
+
+    [LoggerMessage(400, LogLevel.Warning, "Raindrop could not record a span's {Key} ({Type}): it was recorded as a short description (logged once per client).")]
+    private static partial void LogPayloadNotSerializable(ILogger logger, string key, string type);
+}
