@@ -24,7 +24,7 @@ internal static class SizeEstimator
             case string s:
                 return s.Length + PerValue;
             case JsonElement e:
-                return e.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? e.GetRawText().Length : PerValue + (e.ValueKind == JsonValueKind.String ? e.GetString()!.Length : 0);
+                return PerValue + RawLength(e);
             case JsonNode n:
                 return depth >= MaxDepth ? 64 : n.ToJsonString().Length;
             case IReadOnlyDictionary<string, object?> dict:
@@ -86,6 +86,14 @@ internal static class SizeEstimator
 
         return total;
     }
+
+    // The element's JSON text length, without materializing it where the runtime allows.
+    private static long RawLength(JsonElement e) =>
+#if NET9_0_OR_GREATER
+        System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e).Length;
+#else
+        e.ValueKind is JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.String ? e.GetRawText().Length : 8;
+#endif
 
     public static int Clamp(long estimate) => (int)Math.Min(int.MaxValue, estimate);
 }
