@@ -55,6 +55,8 @@ internal sealed class RouteWorker
     {
         if (!_channel.Writer.TryWrite(item))
         {
+            // Raced with close: the call was accepted but can no longer be sent.
+            _ctx.Metrics.Dropped(_route.Path, 1);
             return false;
         }
 
