@@ -24,7 +24,14 @@ internal sealed class BatchSerializer
     /// <summary>Number of items that had to be shrunk (for the logs).</summary>
     public int ShrunkCount { get; private set; }
 
-    public void ResetShrunkCount() => ShrunkCount = 0;
+    /// <summary>Number of items that could not be written at all (for the counters).</summary>
+    public int FailedCount { get; private set; }
+
+    public void ResetCounts()
+    {
+        ShrunkCount = 0;
+        FailedCount = 0;
+    }
 
     public List<RequestBody> Serialize(IReadOnlyList<QueuedItem> items, bool asArray)
     {
@@ -36,7 +43,13 @@ internal sealed class BatchSerializer
         {
             for (var i = 0; i < items.Count; i++)
             {
-                Write(items[i], writer, scratch, maxItem);
+                if (!Write(items[i], writer, scratch, maxItem))
+                {
+                    FailedCount++;
+                    ranges[i] = (all.WrittenCount, 0);
+                    continue;
+                }
+
                 ranges[i] = (all.WrittenCount, scratch.WrittenCount);
                 all.Write(scratch.WrittenSpan);
             }
@@ -49,6 +62,11 @@ internal sealed class BatchSerializer
         for (var i = 0; i < ranges.Length; i++)
         {
             var (start, length) = ranges[i];
+            if (length == 0)
+            {
+                continue; // could not be written at all (counted in FailedCount)
+            }
+
             var segment = memory.Slice(start, length);
             if (!asArray)
             {
@@ -86,50 +104,55 @@ internal sealed class BatchSerializer
         return (int)Math.Min(total, int.MaxValue / 2);
     }
 
-    private void Write(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int maxItem)
+    private bool Write(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int maxItem)
     {
-        try
-        {
-            WriteOnce(item, writer, scratch, int.MaxValue, dropBulk: false);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or NotSupportedException or FormatException)
+        if (!TryWriteOnce(item, writer, scratch, int.MaxValue, WriteMode.Full))
         {
             // A property value that cannot be written (e.g. a collection changed while enumerated): keep the
             // event, without its properties, rather than lose it.
             ShrunkCount++;
-            WriteOnce(item, writer, scratch, MinStringCap, dropBulk: true);
-            return;
+            return TryWriteOnce(item, writer, scratch, MinStringCap, WriteMode.Bare);
         }
 
         if (scratch.WrittenCount <= maxItem)
         {
-            return;
+            return true;
         }
 
         ShrunkCount++;
 
         // Halve the longest string allowed until the item fits: the largest strings are cut first.
-        var cap = maxItem / 2;
-        while (cap >= MinStringCap)
+        for (var cap = maxItem / 2; cap >= MinStringCap; cap /= 2)
         {
-            WriteOnce(item, writer, scratch, cap, dropBulk: false);
-            if (scratch.WrittenCount <= maxItem)
+            if (TryWriteOnce(item, writer, scratch, cap, WriteMode.Full) && scratch.WrittenCount <= maxItem)
             {
-                return;
+                return true;
             }
-
-            cap /= 2;
         }
 
         // Too many values rather than too long ones (e.g. tens of thousands of properties).
-        WriteOnce(item, writer, scratch, MinStringCap, dropBulk: true);
+        return (TryWriteOnce(item, writer, scratch, MinStringCap, WriteMode.Budgeted) && scratch.WrittenCount <= maxItem)
+            || TryWriteOnce(item, writer, scratch, MinStringCap, WriteMode.Bare);
     }
 
-    private void WriteOnce(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int cap, bool dropBulk)
+    private bool TryWriteOnce(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int cap, WriteMode mode)
+    {
+        try
+        {
+            WriteOnce(item, writer, scratch, cap, mode);
+            return true;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or NotSupportedException or FormatException or JsonException)
+        {
+            return false;
+        }
+    }
+
+    private void WriteOnce(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int cap, WriteMode mode)
     {
         scratch.ResetWrittenCount();
         writer.Reset(scratch);
-        item.WriteTo(writer, _context, cap, dropBulk);
+        item.WriteTo(writer, _context, cap, mode);
         writer.Flush();
     }
 }

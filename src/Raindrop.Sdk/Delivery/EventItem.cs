@@ -9,6 +9,8 @@ namespace Raindrop.Delivery;
 /// </summary>
 internal sealed class EventItem : QueuedItem
 {
+    private const int BulkBudgetBytes = 512 * 1024;
+
     public EventItem(
         string eventId,
         string? userId,
@@ -62,7 +64,7 @@ internal sealed class EventItem : QueuedItem
 
     public override string? OrderKey => IsPending is null ? null : EventId;
 
-    public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, bool dropBulk)
+    public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, WriteMode mode)
     {
         writer.WriteStartObject();
         writer.WriteString("event_id", EventId);
@@ -76,18 +78,28 @@ internal sealed class EventItem : QueuedItem
         writer.WritePropertyName("properties");
         writer.WriteStartObject();
         var hasContext = false;
-        if (Properties is not null && !dropBulk)
+        if (Properties is { Count: > 0 } && mode == WriteMode.Bare)
         {
+            writer.WriteString("$raindrop_truncated", $"{Properties.Count} properties left out: one of them could not be serialized");
+        }
+        else if (Properties is not null)
+        {
+            var written = 0;
             foreach (var (key, value) in Properties)
             {
+                // Last resort for an event still over the limit with every string cut: keep what fits in half the
+                // body and say how much was left out, rather than lose the event.
+                if (mode == WriteMode.Budgeted && writer.BytesCommitted + writer.BytesPending > BulkBudgetBytes)
+                {
+                    writer.WriteString("$raindrop_truncated", $"{Properties.Count - written} of {Properties.Count} properties left out: the event was over the 1 MiB limit");
+                    break;
+                }
+
                 hasContext |= key == WireContext.ContextKey;
                 writer.WritePropertyName(TextLimits.SanitizeSurrogates(key));
                 JsonValueWriter.WriteValue(writer, value, stringCap, 2);
+                written++;
             }
-        }
-        else if (dropBulk && Properties is { Count: > 0 })
-        {
-            writer.WriteString("$raindrop_truncated", $"{Properties.Count} properties left out: the event was over the size limit");
         }
 
         if (!hasContext)
@@ -98,7 +110,7 @@ internal sealed class EventItem : QueuedItem
 
         writer.WriteEndObject();
 
-        AttachmentWriter.Write(writer, Attachments, dropBulk ? 64 : stringCap);
+        AttachmentWriter.Write(writer, Attachments, mode == WriteMode.Full ? stringCap : 64);
 
         if (Input is not null || Output is not null || Model is not null || ConvoId is not null)
         {

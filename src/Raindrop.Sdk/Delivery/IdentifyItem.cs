@@ -16,12 +16,12 @@ internal sealed class IdentifyItem : QueuedItem
         EstimatedBytes = SizeEstimator.Clamp(48 + userId.Length + SizeEstimator.EstimateDictionary(traitsCopy));
     }
 
-    public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, bool dropBulk)
+    public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, WriteMode mode)
     {
         writer.WriteStartObject();
         writer.WriteString("user_id", TextLimits.SanitizeSurrogates(_userId));
         writer.WritePropertyName("traits");
-        JsonValueWriter.WriteProperties(writer, dropBulk ? null : _traits, stringCap);
+        JsonValueWriter.WriteProperties(writer, mode == WriteMode.Full ? _traits : null, stringCap);
         writer.WriteEndObject();
     }
 }

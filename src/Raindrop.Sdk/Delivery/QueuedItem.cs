@@ -18,6 +18,19 @@ internal abstract class QueuedItem
     /// <param name="writer">The writer.</param>
     /// <param name="context">Values shared by every item of a client.</param>
     /// <param name="stringCap">The longest string written (int.MaxValue for no cap).</param>
-    /// <param name="dropBulk">Last resort for an item that still does not fit: leave out its properties and attachment values.</param>
-    public abstract void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, bool dropBulk);
+    /// <param name="mode">Last resorts for an item that does not fit or cannot be written.</param>
+    public abstract void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, WriteMode mode);
+}
+
+/// <summary>How much of an item's bulk (properties, traits, attachment values) to write.</summary>
+internal enum WriteMode
+{
+    /// <summary>Everything.</summary>
+    Full,
+
+    /// <summary>Properties until half the body limit is used, then a note of how many were left out.</summary>
+    Budgeted,
+
+    /// <summary>No properties or traits at all (one of them could not be written).</summary>
+    Bare,
 }

@@ -262,8 +262,15 @@ internal sealed class RouteWorker
         if (_serializer.ShrunkCount > 0)
         {
             Log.Shrunk(_ctx.Logger, _serializer.ShrunkCount, _route.Path);
-            _serializer.ResetShrunkCount();
         }
+
+        if (_serializer.FailedCount > 0)
+        {
+            _ctx.Metrics.Failed(_route.Path, _serializer.FailedCount);
+            Log.Unwritable(_ctx.Logger, _serializer.FailedCount, _route.Path);
+        }
+
+        _serializer.ResetCounts();
 
         foreach (var body in bodies)
         {

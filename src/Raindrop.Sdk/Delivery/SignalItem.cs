@@ -17,7 +17,7 @@ internal sealed class SignalItem : QueuedItem
             + SizeEstimator.Estimate(signal.After) + SizeEstimator.EstimateDictionary(propertiesCopy));
     }
 
-    public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, bool dropBulk)
+    public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, WriteMode mode)
     {
         writer.WriteStartObject();
         writer.WriteString("event_id", TextLimits.SanitizeSurrogates(_signal.EventId));
@@ -40,7 +40,7 @@ internal sealed class SignalItem : QueuedItem
 
         writer.WritePropertyName("properties");
         writer.WriteStartObject();
-        if (_properties is not null && !dropBulk)
+        if (_properties is not null && mode == WriteMode.Full)
         {
             foreach (var (key, value) in _properties)
             {

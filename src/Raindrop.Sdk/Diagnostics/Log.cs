@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(206, LogLevel.Warning, "Raindrop shrank {Count} oversized item(s) on {Route} to fit the 1 MiB request limit.")]
     public static partial void Shrunk(ILogger logger, int count, string route);
 
+    [LoggerMessage(209, LogLevel.Warning, "Raindrop could not serialize {Count} item(s) on {Route}; they were dropped.")]
+    public static partial void Unwritable(ILogger logger, int count, string route);
+
     [LoggerMessage(207, LogLevel.Error, "Raindrop delivery worker for {Route} failed unexpectedly; {Count} item(s) lost.")]
     public static partial void WorkerError(ILogger logger, Exception exception, string route, int count);
 

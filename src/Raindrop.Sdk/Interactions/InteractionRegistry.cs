@@ -174,13 +174,16 @@ internal sealed partial class InteractionRegistry : IDisposable
     private void Register(Interaction interaction)
     {
         Interaction? evicted = null;
+        Interaction? replaced = null;
         lock (_gate)
         {
             if (_open.Remove(interaction.EventId, out var previous) && previous.Node is { } old)
             {
-                // Begin again with a live id: the newer interaction takes over the id.
+                // Begin again with a live id: the newer interaction takes over the id; what the older one
+                // recorded is sent first, so nothing is lost.
                 _order.Remove(old);
                 previous.Node = null;
+                replaced = previous;
             }
 
             _open[interaction.EventId] = interaction;
@@ -192,6 +195,11 @@ internal sealed partial class InteractionRegistry : IDisposable
                 evicted.Node = null;
                 _open.Remove(evicted.EventId);
             }
+        }
+
+        if (replaced is not null)
+        {
+            Send(replaced.TakePendingDelta());
         }
 
         if (evicted is not null)

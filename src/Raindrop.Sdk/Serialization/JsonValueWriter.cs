@@ -147,6 +147,31 @@ internal static class JsonValueWriter
         WriteUnknown(writer, value, stringCap);
     }
 
+    // JsonElement refuses escaped lone surrogates ("\uDC00"); decode those from the raw text instead of throwing.
+    private static string StringOf(JsonElement element)
+    {
+        try
+        {
+            return element.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return JsonStringLiteral.Decode(element.GetRawText());
+        }
+    }
+
+    private static string NameOf(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return JsonStringLiteral.Decode(property.ToString());
+        }
+    }
+
     private static void WriteDouble(Utf8JsonWriter writer, double d)
     {
         if (double.IsFinite(d))
@@ -196,7 +221,7 @@ internal static class JsonValueWriter
                 writer.WriteStartObject();
                 foreach (var p in element.EnumerateObject())
                 {
-                    writer.WritePropertyName(p.Name);
+                    writer.WritePropertyName(NameOf(p));
                     WriteElement(writer, p.Value, stringCap, depth + 1);
                 }
 
@@ -218,7 +243,7 @@ internal static class JsonValueWriter
                 writer.WriteEndArray();
                 return;
             case JsonValueKind.String:
-                WriteString(writer, element.GetString()!, stringCap);
+                WriteString(writer, StringOf(element), stringCap);
                 return;
             case JsonValueKind.Undefined:
                 writer.WriteNullValue();
@@ -246,7 +271,7 @@ internal static class JsonValueWriter
                 writer.WriteStartObject();
                 foreach (var (k, v) in obj)
                 {
-                    writer.WritePropertyName(k);
+                    writer.WritePropertyName(TextLimits.SanitizeSurrogates(k));
                     WriteNode(writer, v, stringCap, depth + 1);
                 }
 
@@ -268,7 +293,7 @@ internal static class JsonValueWriter
                 writer.WriteEndArray();
                 return;
             case JsonValue v when v.GetValueKind() == JsonValueKind.String:
-                WriteString(writer, v.GetValue<string>(), stringCap);
+                WriteString(writer, v.TryGetValue<JsonElement>(out var e) ? StringOf(e) : v.GetValue<string>(), stringCap);
                 return;
             default:
                 node.WriteTo(writer);

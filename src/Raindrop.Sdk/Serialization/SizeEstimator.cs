@@ -25,8 +25,26 @@ internal static class SizeEstimator
                 return s.Length + PerValue;
             case JsonElement e:
                 return PerValue + RawLength(e);
-            case JsonNode n:
-                return depth >= MaxDepth ? 64 : n.ToJsonString().Length;
+            case JsonObject o when depth < MaxDepth:
+                long obj = PerValue;
+                foreach (var (key, child) in o)
+                {
+                    obj += key.Length + 4 + Estimate(child, depth + 1);
+                }
+
+                return obj;
+            case JsonArray a when depth < MaxDepth:
+                long arr = PerValue;
+                foreach (var child in a)
+                {
+                    arr += Estimate(child, depth + 1);
+                }
+
+                return arr;
+            case JsonValue v:
+                return v.TryGetValue<string>(out var text) ? text.Length + PerValue : v.TryGetValue<JsonElement>(out var el) ? PerValue + RawLength(el) : PerValue;
+            case JsonNode:
+                return 64;
             case IReadOnlyDictionary<string, object?> dict:
                 return EstimateDictionary(dict, depth);
             case IDictionary legacy when depth < MaxDepth:

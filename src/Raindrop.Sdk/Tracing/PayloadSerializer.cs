@@ -57,27 +57,20 @@ internal static class PayloadSerializer
 
         public ReadOnlySpan<byte> WrittenSpan => _inner.WrittenSpan;
 
-        public void Advance(int count) => _inner.Advance(count);
-
-        public Memory<byte> GetMemory(int sizeHint = 0)
+        // The writer asks for room generously; what counts is what it writes.
+        public void Advance(int count)
         {
-            Check(sizeHint);
-            return _inner.GetMemory(sizeHint);
-        }
-
-        public Span<byte> GetSpan(int sizeHint = 0)
-        {
-            Check(sizeHint);
-            return _inner.GetSpan(sizeHint);
-        }
-
-        private void Check(int sizeHint)
-        {
-            if (_inner.WrittenCount + (long)sizeHint > cap)
+            if (_inner.WrittenCount + (long)count > cap)
             {
                 throw new CapExceededException();
             }
+
+            _inner.Advance(count);
         }
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => _inner.GetMemory(sizeHint);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => _inner.GetSpan(sizeHint);
 
         public sealed class CapExceededException : Exception
         {
