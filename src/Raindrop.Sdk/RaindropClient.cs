@@ -193,7 +193,7 @@ public sealed partial class RaindropClient : IRaindropClient
             if (_pipeline is not null)
             {
                 // One deadline for both: events and spans drain side by side.
-                Interactions.CloseAll();
+                await Interactions.CloseAllAsync().ConfigureAwait(false);
                 await Task.WhenAll(
                     _pipeline.CloseAsync(_options.CloseTimeout),
                     SpanExport.ShutdownAsync(_options.CloseTimeout)).ConfigureAwait(false);

@@ -78,12 +78,35 @@ internal sealed class DeliveryPipeline : IDisposable
         }
         catch (TimeoutException)
         {
-            // Returning on time matters more than the last items; they were counted as dropped.
+            // Returning on time matters more than the last items.
+        }
+
+        // Whatever is not delivered by now is cancelled and counted as dropped before close returns.
+        await _closeDeadline.CancelAsync().ConfigureAwait(false);
+        foreach (var worker in _workers)
+        {
+            worker.Abandon();
         }
     }
 
-    /// <summary>Releases the transport; call after <see cref="CloseAsync"/>.</summary>
+    /// <summary>
+    /// Releases the transport once the workers have unwound (after <see cref="CloseAsync"/> they are cancelled and
+    /// end promptly); disposing the HTTP client under a running send would turn it into a bogus network error.
+    /// </summary>
     public void Dispose()
+    {
+        var done = Task.WhenAll(_workers.Select(w => w.Completion));
+        if (done.IsCompleted)
+        {
+            Release();
+        }
+        else
+        {
+            _ = done.ContinueWith(static (_, self) => ((DeliveryPipeline)self!).Release(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private void Release()
     {
         _transport.Dispose();
         _closeDeadline.Dispose();

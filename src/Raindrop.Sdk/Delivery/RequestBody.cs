@@ -6,6 +6,8 @@ namespace Raindrop.Delivery;
 /// </summary>
 internal sealed class RequestBody
 {
+    private int _settled;
+
     public RequestBody(ReadOnlyMemory<byte> content, ReadOnlyMemory<byte>[] segments, bool isArray, string? orderKey = null)
     {
         OrderKey = orderKey;
@@ -24,6 +26,9 @@ internal sealed class RequestBody
     public string? OrderKey { get; }
 
     public int Count => Segments.Length;
+
+    /// <summary>Claims the right to count this body's outcome; false when it was already counted (e.g. abandoned at close).</summary>
+    public bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
 
     /// <summary>Builds a body from item segments: a JSON array, or the single object itself.</summary>
     public static RequestBody Compose(ReadOnlyMemory<byte>[] segments, bool isArray, string? orderKey = null)

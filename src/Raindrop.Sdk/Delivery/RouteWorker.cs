@@ -26,7 +26,11 @@ internal sealed class RouteWorker
     private readonly Channel<QueuedItem> _channel = Channel.CreateUnbounded<QueuedItem>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
     private readonly ConcurrentQueue<TaskCompletionSource> _flushRequests = new();
     private readonly List<InFlight> _inflight = [];
+    private readonly ConcurrentDictionary<RequestBody, byte> _unsettled = new();
     private readonly RateLimiter _dropWarnings;
+    private readonly RateLimiter _closeWarnings;
+    private long _unreportedDrops;
+    private int _dropReportScheduled;
     private readonly int _batchSize;
     private readonly int _maxConcurrent;
     private TaskCompletionSource _wake = NewSignal();
@@ -40,6 +44,7 @@ internal sealed class RouteWorker
         _ctx = context;
         _serializer = new BatchSerializer(context.Wire, context.Options.MaxBodyBytes);
         _dropWarnings = new RateLimiter(context.Time);
+        _closeWarnings = new RateLimiter(context.Time);
         _batchSize = route.IsBatched ? context.Options.BatchSize : 1;
         _maxConcurrent = Math.Max(1, context.Options.MaxConcurrentRequests);
     }
@@ -113,17 +118,57 @@ internal sealed class RouteWorker
         }
 
         _ctx.Metrics.Dropped(_route.Path, (int)dropped);
-        if (_dropWarnings.TryAcquire(dropped, out var total))
+        Interlocked.Add(ref _unreportedDrops, dropped);
+        if (Interlocked.Exchange(ref _dropReportScheduled, 1) == 0)
         {
-            // Off the caller's thread: a log sink or a DeliveryFailed handler may be slow.
-            ThreadPool.UnsafeQueueUserWorkItem(
-                static s =>
-                {
-                    Log.QueueFull(s.Self._ctx.Logger, s.Total, s.Self._route.Path);
-                    s.Self._ctx.ReportFailure(new DeliveryFailedEventArgs(s.Self._route.Path, (int)Math.Min(int.MaxValue, s.Total), DeliveryFailureReason.QueueFull, null, "queue full: oldest items dropped", null));
-                },
-                (Self: this, Total: total),
-                preferLocal: false);
+            // Off the caller's thread: a log sink or a DeliveryFailed handler may be slow. One report at a time
+            // carries every drop since the last one, so handlers can count exactly; the log line is rate-limited.
+            ThreadPool.UnsafeQueueUserWorkItem(static self => self.ReportDrops(), this, preferLocal: false);
+        }
+    }
+
+    private void ReportDrops()
+    {
+        Volatile.Write(ref _dropReportScheduled, 0);
+        var count = Interlocked.Exchange(ref _unreportedDrops, 0);
+        if (count == 0)
+        {
+            return;
+        }
+
+        if (_dropWarnings.TryAcquire(count, out var total))
+        {
+            Log.QueueFull(_ctx.Logger, total, _route.Path);
+        }
+
+        _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, (int)Math.Min(int.MaxValue, count), DeliveryFailureReason.QueueFull, null, "queue full: oldest items dropped", null));
+    }
+
+    /// <summary>
+    /// At the close deadline: counts everything not yet delivered (in flight or still queued) as dropped now, so
+    /// the counters are final when close returns; the abandoned sends' late outcomes are ignored.
+    /// </summary>
+    public void Abandon()
+    {
+        var count = 0;
+        foreach (var body in _unsettled.Keys)
+        {
+            if (body.TrySettle())
+            {
+                _unsettled.TryRemove(body, out _);
+                count += body.Count;
+            }
+        }
+
+        while (_channel.Reader.TryRead(out var item))
+        {
+            _ctx.Budget.Remove(item.EstimatedBytes);
+            count++;
+        }
+
+        if (count > 0)
+        {
+            Dropped(count);
         }
     }
 
@@ -275,6 +320,7 @@ internal sealed class RouteWorker
         foreach (var body in bodies)
         {
             await WaitForSlotAsync(body.OrderKey).ConfigureAwait(false);
+            _unsettled[body] = 0;
             _inflight.Add(new InFlight(SendAsync(body), body.OrderKey));
         }
     }
@@ -305,6 +351,12 @@ internal sealed class RouteWorker
         try
         {
             var outcome = await _ctx.Transport.SendAsync(_route, body, OnRetry, _ctx.CloseDeadline).ConfigureAwait(false);
+            if (!body.TrySettle())
+            {
+                return; // abandoned at the close deadline and already counted as dropped
+            }
+
+            _unsettled.TryRemove(body, out _);
             switch (outcome.Status)
             {
                 case SendStatus.Delivered:
@@ -319,6 +371,8 @@ internal sealed class RouteWorker
                 case SendStatus.TooLarge when body.Count > 1:
                     _failing = false;
                     var (first, second) = body.Split();
+                    _unsettled[first] = 0;
+                    _unsettled[second] = 0;
                     await SendAsync(first).ConfigureAwait(false);
                     await SendAsync(second).ConfigureAwait(false);
                     break;
@@ -342,8 +396,12 @@ internal sealed class RouteWorker
         }
         catch (Exception ex)
         {
-            Log.WorkerError(_ctx.Logger, ex, _route.Path, body.Count);
-            _ctx.Metrics.Failed(_route.Path, body.Count);
+            if (body.TrySettle())
+            {
+                _unsettled.TryRemove(body, out _);
+                Log.WorkerError(_ctx.Logger, ex, _route.Path, body.Count);
+                _ctx.Metrics.Failed(_route.Path, body.Count);
+            }
         }
     }
 
@@ -357,7 +415,11 @@ internal sealed class RouteWorker
     private void Dropped(int count)
     {
         _ctx.Metrics.Dropped(_route.Path, count);
-        Log.CloseDropped(_ctx.Logger, count, _route.Path);
+        if (_closeWarnings.TryAcquire(count, out var total))
+        {
+            Log.CloseDropped(_ctx.Logger, (int)Math.Min(int.MaxValue, total), _route.Path);
+        }
+
         _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, count, DeliveryFailureReason.CloseDeadline, null, "not sent before the close deadline", null));
     }
 

@@ -135,10 +135,20 @@ internal sealed partial class InteractionRegistry : IDisposable
         }
     }
 
-    /// <summary>Queues every unfinished interaction's pending changes as <c>is_pending:true</c> and stops the sweep (close).</summary>
-    public void CloseAll()
+    /// <summary>Stops the sweep and queues every unfinished interaction's pending changes as <c>is_pending:true</c> (close).</summary>
+    public async Task CloseAllAsync()
     {
-        _stop.Cancel();
+        // Stop the sweep first and let a pass in progress finish queuing, so nothing it took is lost.
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _sweep.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // the sweep ends by cancellation
+        }
+
         foreach (var interaction in Snapshot())
         {
             Tracing.Tracer.EndRoot(interaction);

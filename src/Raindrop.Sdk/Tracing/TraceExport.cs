@@ -20,7 +20,7 @@ internal sealed class TraceExport : IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly List<RaindropSpanProcessor> _processors = [];
-    private readonly TracerProvider? _provider;
+    private readonly Lazy<TracerProvider?> _provider;
 
     public TraceExport(RaindropClient client, RaindropOptions options, Uri baseUri, TimeProvider time, ILogger logger)
     {
@@ -30,23 +30,27 @@ internal sealed class TraceExport : IDisposable
         _logger = logger;
         TracesUri = new Uri(baseUri.GetLeftPart(UriPartial.Authority) + "/v1/traces");
         Sources = options.InstrumentedSources?.ToArray() ?? [.. RaindropActivitySource.DefaultInstrumentedSources];
+        _provider = new Lazy<TracerProvider?>(client.IsEnabled && !options.UseExternalOpenTelemetry ? BuildProvider : () => null, LazyThreadSafetyMode.ExecutionAndPublication);
         if (client.IsEnabled && !options.UseExternalOpenTelemetry)
         {
-            var builder = Sdk.CreateTracerProviderBuilder()
-                .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(ServiceName()))
-                .AddSource(RaindropActivitySource.Name);
-            foreach (var source in Sources)
-            {
-                builder.AddSource(source);
-            }
-
-            _provider = builder.AddProcessor(CreateProcessor()).Build();
+            // Building an OpenTelemetry provider costs a few hundred ms of start-up (JIT) that the constructor's
+            // caller should not wait for; the first span waits for it instead (EnsureStarted), so none is lost.
+            _ = Task.Run(() => _provider.Value);
         }
     }
 
     public Uri TracesUri { get; }
 
     public IReadOnlyList<string> Sources { get; }
+
+    /// <summary>Makes sure the client's own provider (if it has one) is listening; cheap once it is.</summary>
+    public void EnsureStarted()
+    {
+        if (!_provider.IsValueCreated)
+        {
+            _ = _provider.Value;
+        }
+    }
 
     /// <summary>A processor exporting this client's spans, for the app's own provider (or ours).</summary>
     public RaindropSpanProcessor CreateProcessor()
@@ -98,8 +102,7 @@ internal sealed class TraceExport : IDisposable
     /// <summary>Exports what is left and stops, within <paramref name="timeout"/>, never longer.</summary>
     public async Task ShutdownAsync(TimeSpan timeout)
     {
-        var processors = Snapshot();
-        if (processors.Length == 0 && _provider is null)
+        if (Snapshot().Length == 0 && _provider.IsValueCreated && _provider.Value is null)
         {
             return;
         }
@@ -107,12 +110,8 @@ internal sealed class TraceExport : IDisposable
         var ms = ToMilliseconds(timeout);
         var work = Task.Run(() =>
         {
-            if (_provider is not null)
-            {
-                _provider.Shutdown(ms);
-            }
-
-            foreach (var p in processors)
+            _provider.Value?.Shutdown(ms);
+            foreach (var p in Snapshot())
             {
                 p.Shutdown(ms);
             }
@@ -127,7 +126,26 @@ internal sealed class TraceExport : IDisposable
         }
     }
 
-    public void Dispose() => _provider?.Dispose();
+    public void Dispose()
+    {
+        if (_provider.IsValueCreated)
+        {
+            _provider.Value?.Dispose();
+        }
+    }
+
+    private TracerProvider BuildProvider()
+    {
+        var builder = Sdk.CreateTracerProviderBuilder()
+            .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(ServiceName()))
+            .AddSource(RaindropActivitySource.Name);
+        foreach (var source in Sources)
+        {
+            builder.AddSource(source);
+        }
+
+        return builder.AddProcessor(CreateProcessor()).Build();
+    }
 
     private static int ToMilliseconds(TimeSpan timeout) => (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue);
 

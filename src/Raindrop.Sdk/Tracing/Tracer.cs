@@ -25,7 +25,20 @@ internal sealed partial class Tracer
         _logger = logger;
     }
 
-    public static bool Listening => RaindropActivitySource.Source.HasListeners();
+    /// <summary>Whether spans are recorded; starts the client's own provider first if it is still starting.</summary>
+    public bool Listening
+    {
+        get
+        {
+            if (RaindropActivitySource.Source.HasListeners())
+            {
+                return true;
+            }
+
+            _client.SpanExport.EnsureStarted();
+            return RaindropActivitySource.Source.HasListeners();
+        }
+    }
 
     public static void RecordError(Activity activity, Exception error)
     {
@@ -44,7 +57,7 @@ internal sealed partial class Tracer
     public Activity? Start(Interaction? interaction, string kind, string name, SpanOptions? options, DateTimeOffset startTime = default)
     {
         var source = RaindropActivitySource.Source;
-        if (!source.HasListeners())
+        if (!Listening)
         {
             return null;
         }

@@ -86,20 +86,21 @@ public sealed class FakeApi : IDisposable
         {
             var response = Response.Create();
             answers[i](response);
-            var given = Server.Given(Request.Create().WithPath("/v1/" + route).UsingPost()).InScenario(scenario);
-            if (i > 0)
-            {
-                given = given.WhenStateIs("step" + i);
-            }
-
-            if (i < answers.Length - 1)
-            {
-                given.WillSetStateTo("step" + (i + 1)).RespondWith(response);
-            }
-            else
+            var given = Server.Given(Request.Create().WithPath("/v1/" + route).UsingPost());
+            if (answers.Length == 1)
             {
                 given.RespondWith(response);
+                return;
             }
+
+            var step = given.InScenario(scenario);
+            if (i > 0)
+            {
+                step = step.WhenStateIs("step" + i);
+            }
+
+            // The last step sets its own state again, so it repeats.
+            step.WillSetStateTo(i < answers.Length - 1 ? "step" + (i + 1) : "step" + i).RespondWith(response);
         }
     }
 
