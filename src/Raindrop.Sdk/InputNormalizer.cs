@@ -19,7 +19,7 @@ internal sealed class InputNormalizer
         _time = time;
     }
 
-    public static string NewEventId() => Guid.NewGuid().ToString();
+    public static string NewEventId() => EventIds.New();
 
     public static string Require(string? value, string name, string owner)
     {

@@ -15,6 +15,10 @@ internal sealed class BatchSerializer
     private readonly WireContext _context;
     private readonly int _maxBodyBytes;
 
+    // Reused across batches (one serializer per route worker, used by its loop only): no per-batch buffers.
+    private readonly ArrayBufferWriter<byte> _scratch = new(4096);
+    private ArrayBufferWriter<byte> _all = new(64 * 1024);
+
     public BatchSerializer(WireContext context, int maxBodyBytes)
     {
         _context = context;
@@ -36,23 +40,26 @@ internal sealed class BatchSerializer
     public List<RequestBody> Serialize(IReadOnlyList<QueuedItem> items, bool asArray)
     {
         var maxItem = asArray ? _maxBodyBytes - 2 : _maxBodyBytes;
-        var all = new ArrayBufferWriter<byte>(Math.Max(256, Math.Min(_maxBodyBytes, EstimatedSize(items))));
-        var scratch = new ArrayBufferWriter<byte>(4096);
-        var ranges = new (int Start, int Length)[items.Count];
-        using (var writer = new Utf8JsonWriter(scratch, WireFormat.WriterOptions))
+        if (_all.Capacity > 4 * _maxBodyBytes)
         {
-            for (var i = 0; i < items.Count; i++)
-            {
-                if (!Write(items[i], writer, scratch, maxItem))
-                {
-                    FailedCount++;
-                    ranges[i] = (all.WrittenCount, 0);
-                    continue;
-                }
+            _all = new ArrayBufferWriter<byte>(64 * 1024); // don't keep a buffer that one huge batch grew
+        }
 
-                ranges[i] = (all.WrittenCount, scratch.WrittenCount);
-                all.Write(scratch.WrittenSpan);
+        var all = _all;
+        all.ResetWrittenCount();
+        using var writer = new Utf8JsonWriter(_scratch, WireFormat.WriterOptions);
+        var ranges = new (int Start, int Length)[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (!Write(items[i], writer, _scratch, maxItem))
+            {
+                FailedCount++;
+                ranges[i] = (all.WrittenCount, 0);
+                continue;
             }
+
+            ranges[i] = (all.WrittenCount, _scratch.WrittenCount);
+            all.Write(_scratch.WrittenSpan);
         }
 
         var memory = all.WrittenMemory;
@@ -91,17 +98,6 @@ internal sealed class BatchSerializer
         }
 
         return bodies;
-    }
-
-    private static int EstimatedSize(IReadOnlyList<QueuedItem> items)
-    {
-        long total = 0;
-        foreach (var item in items)
-        {
-            total += item.EstimatedBytes;
-        }
-
-        return (int)Math.Min(total, int.MaxValue / 2);
     }
 
     private bool Write(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int maxItem)

@@ -30,14 +30,19 @@ internal sealed class RequestBody
     /// <summary>Claims the right to count this body's outcome; false when it was already counted (e.g. abandoned at close).</summary>
     public bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
 
-    /// <summary>Builds a body from item segments: a JSON array, or the single object itself.</summary>
+    /// <summary>
+    /// Copies item segments into a new body (a JSON array, or the single object itself); the body's own segments
+    /// point into its content, so the source buffer can be reused.
+    /// </summary>
     public static RequestBody Compose(ReadOnlyMemory<byte>[] segments, bool isArray, string? orderKey = null)
     {
         if (!isArray)
         {
-            return new RequestBody(segments[0], segments, isArray: false, orderKey);
+            var copy = segments[0].ToArray();
+            return new RequestBody(copy, [copy], isArray: false, orderKey);
         }
 
+        var own = new ReadOnlyMemory<byte>[segments.Length];
         var size = 2 + Math.Max(0, segments.Length - 1);
         foreach (var s in segments)
         {
@@ -55,11 +60,12 @@ internal sealed class RequestBody
             }
 
             segments[i].Span.CopyTo(bytes.AsSpan(at));
+            own[i] = bytes.AsMemory(at, segments[i].Length);
             at += segments[i].Length;
         }
 
         bytes[at] = (byte)']';
-        return new RequestBody(bytes, segments, isArray: true);
+        return new RequestBody(bytes, own, isArray: true);
     }
 
     /// <summary>Splits a multi-item body in two halves (after a 413).</summary>

@@ -1,0 +1,50 @@
+using BenchmarkDotNet.Attributes;
+using Raindrop.Delivery;
+using Raindrop.Serialization;
+
+namespace Raindrop.Benchmarks;
+
+/// <summary>
+/// The background worker's cost per batch: writing 100 typical events to one <c>events/track</c> body
+/// (1 MiB limit, as in production). The serializer is built once, as each route's worker builds it once.
+/// </summary>
+[MemoryDiagnoser]
+public class SerializationBenchmarks
+{
+    public const int Count = 100;
+
+    private BatchSerializer _serializer = null!;
+    private List<QueuedItem> _items = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _serializer = new BatchSerializer(new WireContext(), 1024 * 1024);
+        var timestamp = new DateTimeOffset(2025, 11, 26, 9, 30, 0, TimeSpan.Zero);
+        _items = new List<QueuedItem>(Count);
+        for (var i = 0; i < Count; i++)
+        {
+            _items.Add(new EventItem(
+                eventId: Guid.NewGuid().ToString(),
+                userId: BenchSetup.UserId,
+                eventName: "chat_message",
+                timestamp: timestamp.AddMilliseconds(i * 37),
+                properties: new Dictionary<string, object?>(BenchSetup.Properties, StringComparer.Ordinal),
+                attachments: null,
+                input: BenchSetup.Input,
+                output: BenchSetup.Output,
+                model: BenchSetup.Model,
+                convoId: BenchSetup.ConvoId,
+                isPending: null));
+        }
+
+        var bodies = _serializer.Serialize(_items, asArray: true);
+        if (bodies.Count != 1 || bodies[0].Count != Count)
+        {
+            throw new InvalidOperationException($"Expected one body of {Count} items, got {bodies.Count}.");
+        }
+    }
+
+    [Benchmark]
+    public object Serialize100() => _serializer.Serialize(_items, asArray: true);
+}
