@@ -29,6 +29,8 @@ internal sealed class RouteWorker
     private readonly ConcurrentDictionary<RequestBody, byte> _unsettled = new();
     private readonly RateLimiter _dropWarnings;
     private readonly RateLimiter _closeWarnings;
+    private readonly RateLimiter _rejectWarnings;
+    private readonly RateLimiter _gaveUpWarnings;
     private long _unreportedDrops;
     private int _dropReportScheduled;
     private readonly int _batchSize;
@@ -45,6 +47,8 @@ internal sealed class RouteWorker
         _serializer = new BatchSerializer(context.Wire, context.Options.MaxBodyBytes);
         _dropWarnings = new RateLimiter(context.Time);
         _closeWarnings = new RateLimiter(context.Time);
+        _rejectWarnings = new RateLimiter(context.Time);
+        _gaveUpWarnings = new RateLimiter(context.Time);
         _batchSize = route.IsBatched ? context.Options.BatchSize : 1;
         _maxConcurrent = Math.Max(1, context.Options.MaxConcurrentRequests);
     }
@@ -380,13 +384,21 @@ internal sealed class RouteWorker
                 case SendStatus.Rejected:
                     _failing = false;
                     _ctx.Metrics.Failed(_route.Path, body.Count);
-                    Log.Rejected(_ctx.Logger, body.Count, _route.Path, outcome.StatusCode, outcome.Detail);
+                    if (_rejectWarnings.TryAcquire(body.Count, out var rejected))
+                    {
+                        Log.Rejected(_ctx.Logger, (int)Math.Min(int.MaxValue, rejected), _route.Path, outcome.StatusCode, outcome.Detail);
+                    }
+
                     _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, body.Count, DeliveryFailureReason.Rejected, outcome.StatusCode, outcome.Detail, outcome.Exception));
                     break;
                 case SendStatus.GaveUp:
                     _failing = false;
                     _ctx.Metrics.Failed(_route.Path, body.Count);
-                    Log.GaveUp(_ctx.Logger, body.Count, _route.Path, outcome.Detail ?? outcome.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    if (_gaveUpWarnings.TryAcquire(body.Count, out var gaveUp))
+                    {
+                        Log.GaveUp(_ctx.Logger, (int)Math.Min(int.MaxValue, gaveUp), _route.Path, outcome.Detail ?? outcome.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
+
                     _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, body.Count, DeliveryFailureReason.RetriesExhausted, outcome.StatusCode, outcome.Detail, outcome.Exception));
                     break;
                 default:

@@ -14,10 +14,10 @@ internal static partial class Log
     [LoggerMessage(200, LogLevel.Warning, "Raindrop queue is full: dropped {Count} oldest item(s) on {Route} since the last report.")]
     public static partial void QueueFull(ILogger logger, long count, string route);
 
-    [LoggerMessage(201, LogLevel.Warning, "Raindrop rejected {Count} item(s) on {Route}: HTTP {Status}: {Excerpt}")]
+    [LoggerMessage(201, LogLevel.Warning, "Raindrop rejected {Count} item(s) on {Route} since the last report (at most one line per 30 s); last: HTTP {Status}: {Excerpt}")]
     public static partial void Rejected(ILogger logger, int count, string route, int? status, string? excerpt);
 
-    [LoggerMessage(202, LogLevel.Warning, "Raindrop gave up on {Count} item(s) on {Route} after retrying for the retry budget: {Reason}")]
+    [LoggerMessage(202, LogLevel.Warning, "Raindrop gave up on {Count} item(s) on {Route} since the last report after retrying for the retry budget; last: {Reason}")]
     public static partial void GaveUp(ILogger logger, int count, string route, string? reason);
 
     [LoggerMessage(203, LogLevel.Warning, "Raindrop close deadline passed: {Count} item(s) on {Route} were not sent.")]
