@@ -23,7 +23,7 @@ public sealed partial class RaindropClient
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(work);
-        return Tracer.Listening ? Tracer.RunAsync(Interactions.Current, Tracing.SpanAttributes.KindTask, name, work, options, recordResult: true) : work();
+        return Tracing.Tracer.Listening ? Tracer.RunAsync(Interactions.Current, Tracing.SpanAttributes.KindTask, name, work, options, recordResult: true) : work();
     }
 
     /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none.</summary>
@@ -35,7 +35,7 @@ public sealed partial class RaindropClient
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(work);
-        return Tracer.Listening
+        return Tracing.Tracer.Listening
             ? Tracer.RunAsync(Interactions.Current, Tracing.SpanAttributes.KindTask, name, async () => { await work().ConfigureAwait(false); return (object?)null; }, options, recordResult: false)
             : work();
     }
@@ -72,7 +72,7 @@ public sealed partial class RaindropClient
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(work);
-        return Tracer.Listening ? Tracer.RunAsync(Interactions.Current, Tracing.SpanAttributes.KindTool, name, work, options, recordResult: true) : work();
+        return Tracing.Tracer.Listening ? Tracer.RunAsync(Interactions.Current, Tracing.SpanAttributes.KindTool, name, work, options, recordResult: true) : work();
     }
 
     /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none.</summary>
@@ -84,7 +84,7 @@ public sealed partial class RaindropClient
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(work);
-        return Tracer.Listening
+        return Tracing.Tracer.Listening
             ? Tracer.RunAsync(Interactions.Current, Tracing.SpanAttributes.KindTool, name, async () => { await work().ConfigureAwait(false); return (object?)null; }, options, recordResult: false)
             : work();
     }

@@ -12,7 +12,7 @@ public sealed partial class Interaction
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(work);
-        return _registry.Client.Tracer.Listening ? _registry.Client.Tracer.RunAsync(this, Tracing.SpanAttributes.KindTask, name, work, options, recordResult: true) : work();
+        return Tracing.Tracer.Listening ? _registry.Client.Tracer.RunAsync(this, Tracing.SpanAttributes.KindTask, name, work, options, recordResult: true) : work();
     }
 
     /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of this interaction.</summary>
@@ -24,7 +24,7 @@ public sealed partial class Interaction
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(work);
-        return _registry.Client.Tracer.Listening
+        return Tracing.Tracer.Listening
             ? _registry.Client.Tracer.RunAsync(this, Tracing.SpanAttributes.KindTask, name, async () => { await work().ConfigureAwait(false); return (object?)null; }, options, recordResult: false)
             : work();
     }
@@ -61,7 +61,7 @@ public sealed partial class Interaction
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(work);
-        return _registry.Client.Tracer.Listening ? _registry.Client.Tracer.RunAsync(this, Tracing.SpanAttributes.KindTool, name, work, options, recordResult: true) : work();
+        return Tracing.Tracer.Listening ? _registry.Client.Tracer.RunAsync(this, Tracing.SpanAttributes.KindTool, name, work, options, recordResult: true) : work();
     }
 
     /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of this interaction.</summary>
@@ -73,7 +73,7 @@ public sealed partial class Interaction
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(work);
-        return _registry.Client.Tracer.Listening
+        return Tracing.Tracer.Listening
             ? _registry.Client.Tracer.RunAsync(this, Tracing.SpanAttributes.KindTool, name, async () => { await work().ConfigureAwait(false); return (object?)null; }, options, recordResult: false)
             : work();
     }

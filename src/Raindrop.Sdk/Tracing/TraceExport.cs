@@ -20,7 +20,7 @@ internal sealed class TraceExport : IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly List<RaindropSpanProcessor> _processors = [];
-    private readonly Lazy<TracerProvider?> _provider;
+    private readonly TracerProvider? _provider;
 
     public TraceExport(RaindropClient client, RaindropOptions options, Uri baseUri, TimeProvider time, ILogger logger)
     {
@@ -30,27 +30,14 @@ internal sealed class TraceExport : IDisposable
         _logger = logger;
         TracesUri = new Uri(baseUri.GetLeftPart(UriPartial.Authority) + "/v1/traces");
         Sources = options.InstrumentedSources?.ToArray() ?? [.. RaindropActivitySource.DefaultInstrumentedSources];
-        _provider = new Lazy<TracerProvider?>(client.IsEnabled && !options.UseExternalOpenTelemetry ? BuildProvider : () => null, LazyThreadSafetyMode.ExecutionAndPublication);
-        if (client.IsEnabled && !options.UseExternalOpenTelemetry)
-        {
-            // Building an OpenTelemetry provider costs a few hundred ms of start-up (JIT) that the constructor's
-            // caller should not wait for; the first span waits for it instead (EnsureStarted), so none is lost.
-            _ = Task.Run(() => _provider.Value);
-        }
+        // Built here, not in the background: spans (ours, or an AI library's) started before the provider listens
+        // would be lost. It costs start-up time once, never a hot path.
+        _provider = client.IsEnabled && !options.UseExternalOpenTelemetry ? BuildProvider() : null;
     }
 
     public Uri TracesUri { get; }
 
     public IReadOnlyList<string> Sources { get; }
-
-    /// <summary>Makes sure the client's own provider (if it has one) is listening; cheap once it is.</summary>
-    public void EnsureStarted()
-    {
-        if (!_provider.IsValueCreated)
-        {
-            _ = _provider.Value;
-        }
-    }
 
     /// <summary>A processor exporting this client's spans, for the app's own provider (or ours).</summary>
     public RaindropSpanProcessor CreateProcessor()
@@ -102,7 +89,7 @@ internal sealed class TraceExport : IDisposable
     /// <summary>Exports what is left and stops, within <paramref name="timeout"/>, never longer.</summary>
     public async Task ShutdownAsync(TimeSpan timeout)
     {
-        if (Snapshot().Length == 0 && _provider.IsValueCreated && _provider.Value is null)
+        if (Snapshot().Length == 0)
         {
             return;
         }
@@ -110,7 +97,7 @@ internal sealed class TraceExport : IDisposable
         var ms = ToMilliseconds(timeout);
         var work = Task.Run(() =>
         {
-            _provider.Value?.Shutdown(ms);
+            _provider?.Shutdown(ms);
             foreach (var p in Snapshot())
             {
                 p.Shutdown(ms);
@@ -126,13 +113,7 @@ internal sealed class TraceExport : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        if (_provider.IsValueCreated)
-        {
-            _provider.Value?.Dispose();
-        }
-    }
+    public void Dispose() => _provider?.Dispose();
 
     private TracerProvider BuildProvider()
     {

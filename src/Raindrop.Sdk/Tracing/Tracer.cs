@@ -25,20 +25,8 @@ internal sealed partial class Tracer
         _logger = logger;
     }
 
-    /// <summary>Whether spans are recorded; starts the client's own provider first if it is still starting.</summary>
-    public bool Listening
-    {
-        get
-        {
-            if (RaindropActivitySource.Source.HasListeners())
-            {
-                return true;
-            }
-
-            _client.SpanExport.EnsureStarted();
-            return RaindropActivitySource.Source.HasListeners();
-        }
-    }
+    /// <summary>Whether anyone listens to the <c>Raindrop.Sdk</c> source (the client's own provider, or the app's).</summary>
+    public static bool Listening => RaindropActivitySource.Source.HasListeners();
 
     public static void RecordError(Activity activity, Exception error)
     {
