@@ -53,8 +53,41 @@ internal sealed class InputNormalizer
         return TextLimits.Truncate(value, _maxTextChars);
     }
 
-    public static IReadOnlyDictionary<string, object?>? Copy(IReadOnlyDictionary<string, object?>? properties) =>
-        properties is null || properties.Count == 0 ? null : new Dictionary<string, object?>(properties, StringComparer.Ordinal);
+    /// <summary>
+    /// Copies the caller's top-level properties into one compact array (a queued item holds it until sent: one
+    /// object per item instead of a dictionary's three keeps the queue light on the GC).
+    /// </summary>
+    public static KeyValuePair<string, object?>[]? Copy(IReadOnlyDictionary<string, object?>? properties)
+    {
+        if (properties is null || properties.Count == 0)
+        {
+            return null;
+        }
+
+        var copy = new KeyValuePair<string, object?>[properties.Count];
+        var i = 0;
+        if (properties is Dictionary<string, object?> d)
+        {
+            foreach (var pair in d)
+            {
+                copy[i++] = pair;
+            }
+        }
+        else
+        {
+            foreach (var pair in properties)
+            {
+                if (i == copy.Length)
+                {
+                    break; // a dictionary that grew while copied: keep what was counted
+                }
+
+                copy[i++] = pair;
+            }
+        }
+
+        return i == copy.Length ? copy : copy[..i];
+    }
 
     public static IReadOnlyList<Attachment>? Copy(IReadOnlyList<Attachment>? attachments, string owner)
     {

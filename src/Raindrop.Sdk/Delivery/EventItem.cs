@@ -16,7 +16,7 @@ internal sealed class EventItem : QueuedItem
         string? userId,
         string? eventName,
         DateTimeOffset? timestamp,
-        IReadOnlyDictionary<string, object?>? properties,
+        KeyValuePair<string, object?>[]? properties,
         IReadOnlyList<Attachment>? attachments,
         string? input,
         string? output,
@@ -36,7 +36,7 @@ internal sealed class EventItem : QueuedItem
         ConvoId = convoId;
         IsPending = isPending;
         EstimatedBytes = SizeEstimator.Clamp(160 + eventId.Length + SizeEstimator.Estimate(userId) + SizeEstimator.Estimate(eventName)
-            + SizeEstimator.EstimateDictionary(properties) + SizeEstimator.Estimate(attachments) + SizeEstimator.Estimate(input)
+            + SizeEstimator.Estimate(properties) + SizeEstimator.Estimate(attachments) + SizeEstimator.Estimate(input)
             + SizeEstimator.Estimate(output) + SizeEstimator.Estimate(model) + SizeEstimator.Estimate(convoId));
     }
 
@@ -48,7 +48,7 @@ internal sealed class EventItem : QueuedItem
 
     public DateTimeOffset? Timestamp { get; }
 
-    public IReadOnlyDictionary<string, object?>? Properties { get; }
+    public KeyValuePair<string, object?>[]? Properties { get; }
 
     public IReadOnlyList<Attachment>? Attachments { get; }
 
@@ -78,9 +78,9 @@ internal sealed class EventItem : QueuedItem
         writer.WritePropertyName("properties");
         writer.WriteStartObject();
         var hasContext = false;
-        if (Properties is { Count: > 0 } && mode == WriteMode.Bare)
+        if (Properties is { Length: > 0 } && mode == WriteMode.Bare)
         {
-            writer.WriteString("$raindrop_truncated", $"{Properties.Count} properties left out: one of them could not be serialized");
+            writer.WriteString("$raindrop_truncated", $"{Properties.Length} properties left out: one of them could not be serialized");
         }
         else if (Properties is not null)
         {
@@ -91,7 +91,7 @@ internal sealed class EventItem : QueuedItem
                 // body and say how much was left out, rather than lose the event.
                 if (mode == WriteMode.Budgeted && writer.BytesCommitted + writer.BytesPending > BulkBudgetBytes)
                 {
-                    writer.WriteString("$raindrop_truncated", $"{Properties.Count - written} of {Properties.Count} properties left out: the event was over the 1 MiB limit");
+                    writer.WriteString("$raindrop_truncated", $"{Properties.Length - written} of {Properties.Length} properties left out: the event was over the 1 MiB limit");
                     break;
                 }
 

@@ -7,13 +7,13 @@ namespace Raindrop.Delivery;
 internal sealed class IdentifyItem : QueuedItem
 {
     private readonly string _userId;
-    private readonly IReadOnlyDictionary<string, object?>? _traits;
+    private readonly KeyValuePair<string, object?>[]? _traits;
 
-    public IdentifyItem(string userId, IReadOnlyDictionary<string, object?>? traitsCopy)
+    public IdentifyItem(string userId, KeyValuePair<string, object?>[]? traitsCopy)
     {
         _userId = userId;
         _traits = traitsCopy;
-        EstimatedBytes = SizeEstimator.Clamp(48 + userId.Length + SizeEstimator.EstimateDictionary(traitsCopy));
+        EstimatedBytes = SizeEstimator.Clamp(48 + userId.Length + SizeEstimator.Estimate(traitsCopy));
     }
 
     public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, WriteMode mode)
@@ -21,7 +21,7 @@ internal sealed class IdentifyItem : QueuedItem
         writer.WriteStartObject();
         writer.WriteString("user_id", TextLimits.SanitizeSurrogates(_userId));
         writer.WritePropertyName("traits");
-        JsonValueWriter.WriteProperties(writer, mode == WriteMode.Full ? _traits : null, stringCap);
+        JsonValueWriter.WriteObject(writer, mode == WriteMode.Full ? _traits : null, stringCap);
         writer.WriteEndObject();
     }
 }

@@ -281,9 +281,8 @@ internal sealed class RouteWorker
         }
     }
 
-    private void Take(List<QueuedItem> batch, QueuedItem item, ref long batchBytes)
+    private static void Take(List<QueuedItem> batch, QueuedItem item, ref long batchBytes)
     {
-        _ctx.Budget.Remove(item.EstimatedBytes);
         batch.Add(item);
         batchBytes += item.EstimatedBytes;
     }
@@ -291,6 +290,13 @@ internal sealed class RouteWorker
     private async Task DispatchAsync(List<QueuedItem> batch)
     {
         var count = batch.Count;
+        long bytes = 0;
+        foreach (var item in batch)
+        {
+            bytes += item.EstimatedBytes;
+        }
+
+        _ctx.Budget.Remove(count, bytes);
         if (_ctx.CloseDeadline.IsCancellationRequested)
         {
             batch.Clear();

@@ -7,14 +7,14 @@ namespace Raindrop.Delivery;
 internal sealed class SignalItem : QueuedItem
 {
     private readonly Signal _signal;
-    private readonly IReadOnlyDictionary<string, object?>? _properties;
+    private readonly KeyValuePair<string, object?>[]? _properties;
 
-    public SignalItem(Signal signal, IReadOnlyDictionary<string, object?>? propertiesCopy)
+    public SignalItem(Signal signal, KeyValuePair<string, object?>[]? propertiesCopy)
     {
         _signal = signal;
         _properties = propertiesCopy;
         EstimatedBytes = SizeEstimator.Clamp(128 + signal.EventId.Length + signal.Name.Length + SizeEstimator.Estimate(signal.Comment)
-            + SizeEstimator.Estimate(signal.After) + SizeEstimator.EstimateDictionary(propertiesCopy));
+            + SizeEstimator.Estimate(signal.After) + SizeEstimator.Estimate(propertiesCopy));
     }
 
     public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, WriteMode mode)

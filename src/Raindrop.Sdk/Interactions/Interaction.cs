@@ -269,7 +269,7 @@ public sealed partial class Interaction : IAsyncDisposable, IDisposable
         }
 
         var item = new EventItem(
-            EventId, UserId, Event, Timestamp, _properties, _attachments, _input, _output, _model, ConvoId, isPending);
+            EventId, UserId, Event, Timestamp, _properties?.ToArray(), _attachments, _input, _output, _model, ConvoId, isPending);
         _properties = null;
         _attachments = null;
         _input = null;

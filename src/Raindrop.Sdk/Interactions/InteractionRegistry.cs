@@ -56,7 +56,7 @@ internal sealed partial class InteractionRegistry : IDisposable
         var attachments = InputNormalizer.Copy(options.Attachments, nameof(InteractionOptions));
         var eventId = InputNormalizer.Optional(options.EventId) ?? InputNormalizer.NewEventId();
         var interaction = new Interaction(this, eventId, userId, eventName, InputNormalizer.Optional(options.ConvoId), options.Timestamp ?? Client.Input.Now());
-        interaction.SetBeginState(Client.Input.Text(options.Input), InputNormalizer.Optional(options.Model), InputNormalizer.Copy(options.Properties), attachments);
+        interaction.SetBeginState(Client.Input.Text(options.Input), InputNormalizer.Optional(options.Model), options.Properties, attachments);
         _current.Value = interaction;
         if (Client.IsEnabled && !Client.IsClosed)
         {

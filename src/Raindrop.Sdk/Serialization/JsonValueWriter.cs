@@ -21,6 +21,21 @@ internal static class JsonValueWriter
         writer.WriteStringValue(TextLimits.SanitizeSurrogates(TextLimits.Truncate(value, stringCap)));
     }
 
+    public static void WriteObject(Utf8JsonWriter writer, KeyValuePair<string, object?>[]? properties, int stringCap)
+    {
+        writer.WriteStartObject();
+        if (properties is not null)
+        {
+            foreach (var (key, value) in properties)
+            {
+                writer.WritePropertyName(TextLimits.SanitizeSurrogates(key));
+                WriteValue(writer, value, stringCap, 2);
+            }
+        }
+
+        writer.WriteEndObject();
+    }
+
     public static void WriteProperties(Utf8JsonWriter writer, IReadOnlyDictionary<string, object?>? properties, int stringCap, int depth = 1)
     {
         writer.WriteStartObject();
@@ -147,6 +162,20 @@ internal static class JsonValueWriter
         WriteUnknown(writer, value, stringCap);
     }
 
+    // A string element short enough to need no cap and free of \u escapes (which may hide a lone surrogate) can be
+    // copied as it is.
+    private static bool CanCopy(JsonElement element, int stringCap)
+    {
+#if NET9_0_OR_GREATER
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element);
+        return raw.Length <= stringCap && raw.IndexOf("\\u"u8) < 0;
+#else
+        _ = element;
+        _ = stringCap;
+        return false;
+#endif
+    }
+
     // JsonElement refuses escaped lone surrogates ("\uDC00"); decode those from the raw text instead of throwing.
     private static string StringOf(JsonElement element)
     {
@@ -243,7 +272,15 @@ internal static class JsonValueWriter
                 writer.WriteEndArray();
                 return;
             case JsonValueKind.String:
-                WriteString(writer, StringOf(element), stringCap);
+                if (CanCopy(element, stringCap))
+                {
+                    element.WriteTo(writer); // no decode/re-encode, no string allocated
+                }
+                else
+                {
+                    WriteString(writer, StringOf(element), stringCap);
+                }
+
                 return;
             case JsonValueKind.Undefined:
                 writer.WriteNullValue();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Encodings.Web;
 
 namespace Raindrop.Serialization;
@@ -11,6 +12,10 @@ internal sealed class MinimalJsonEncoder : JavaScriptEncoder
 {
     public static readonly MinimalJsonEncoder Instance = new();
 
+    // Vectorized searches for the characters JSON requires escaped.
+    private static readonly SearchValues<char> CharsToEscape = SearchValues.Create(Escaped().Select(b => (char)b).ToArray());
+    private static readonly SearchValues<byte> BytesToEscape = SearchValues.Create(Escaped());
+
     private MinimalJsonEncoder()
     {
     }
@@ -21,31 +26,22 @@ internal sealed class MinimalJsonEncoder : JavaScriptEncoder
 
     public override unsafe int FindFirstCharacterToEncode(char* text, int textLength)
     {
-        var span = new ReadOnlySpan<char>(text, textLength);
-        for (var i = 0; i < span.Length; i++)
-        {
-            var c = span[i];
-            if (c < 0x20 || c == '"' || c == '\\')
-            {
-                return i;
-            }
-        }
-
-        return -1;
+        return new ReadOnlySpan<char>(text, textLength).IndexOfAny(CharsToEscape);
     }
 
-    public override int FindFirstCharacterToEncodeUtf8(ReadOnlySpan<byte> utf8Text)
+    public override int FindFirstCharacterToEncodeUtf8(ReadOnlySpan<byte> utf8Text) => utf8Text.IndexOfAny(BytesToEscape);
+
+    private static byte[] Escaped()
     {
-        for (var i = 0; i < utf8Text.Length; i++)
+        var bytes = new byte[0x22];
+        for (var i = 0; i < 0x20; i++)
         {
-            var b = utf8Text[i];
-            if (b < 0x20 || b == (byte)'"' || b == (byte)'\\')
-            {
-                return i;
-            }
+            bytes[i] = (byte)i;
         }
 
-        return -1;
+        bytes[0x20] = (byte)'"';
+        bytes[0x21] = (byte)'\\';
+        return bytes;
     }
 
     public override unsafe bool TryEncodeUnicodeScalar(int unicodeScalar, char* buffer, int bufferLength, out int numberOfCharactersWritten)

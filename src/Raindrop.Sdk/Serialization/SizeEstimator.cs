@@ -70,6 +70,11 @@ internal static class SizeEstimator
 
     public static long EstimateDictionary(IReadOnlyDictionary<string, object?>? dict, int depth = 0)
     {
+        if (dict is Dictionary<string, object?> concrete)
+        {
+            return EstimateDictionary(concrete, depth); // struct enumerator: no allocation on the caller's path
+        }
+
         if (dict is null)
         {
             return 2;
@@ -84,6 +89,38 @@ internal static class SizeEstimator
         foreach (var (key, value) in dict)
         {
             total += key.Length + 4 + Estimate(value, depth + 1);
+        }
+
+        return total;
+    }
+
+    private static long EstimateDictionary(Dictionary<string, object?> dict, int depth)
+    {
+        long total = 2;
+        if (depth >= MaxDepth)
+        {
+            return total + (dict.Count * 32L);
+        }
+
+        foreach (var (key, value) in dict)
+        {
+            total += key.Length + 4 + Estimate(value, depth + 1);
+        }
+
+        return total;
+    }
+
+    public static long Estimate(KeyValuePair<string, object?>[]? properties)
+    {
+        if (properties is null)
+        {
+            return 2;
+        }
+
+        long total = 2;
+        foreach (var (key, value) in properties)
+        {
+            total += key.Length + 4 + Estimate(value, 1);
         }
 
         return total;
