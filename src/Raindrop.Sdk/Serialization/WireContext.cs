@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Raindrop.Serialization;
@@ -19,7 +18,6 @@ internal sealed class WireContext
             writer.WriteStartObject("metadata");
             writer.WriteString("dotnet", Environment.Version.ToString());
             writer.WriteString("os", SdkInfo.OsName);
-            writer.WriteString("arch", RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant());
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
