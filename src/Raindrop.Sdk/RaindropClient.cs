@@ -54,6 +54,10 @@ public sealed partial class RaindropClient : IRaindropClient
         Interactions = new Interactions.InteractionRegistry(this, options, _time, _logger);
         Tracer = new Tracing.Tracer(this, options, _time, _logger);
         SpanExport = new Tracing.TraceExport(this, options, baseUri, _time, _logger);
+        if (IsEnabled)
+        {
+            HotPathWarmup.Run(this);
+        }
     }
 
     /// <summary>

@@ -185,6 +185,7 @@ internal sealed class RouteWorker
         var reader = _channel.Reader;
         var interval = _ctx.Options.FlushInterval;
         var maxBytes = _ctx.Options.MaxBodyBytes;
+        using var batchTimer = _ctx.Time.CreateTimer(static self => ((RouteWorker)self!).Wake(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         try
         {
             while (true)
@@ -224,7 +225,9 @@ internal sealed class RouteWorker
                 {
                     if (batch.Count == 0)
                     {
+                        // One timer per worker, re-armed per batch: a timer per wait would churn the finalizer queue.
                         batchStarted = _ctx.Time.GetTimestamp();
+                        batchTimer.Change(interval, Timeout.InfiniteTimeSpan);
                     }
 
                     Take(batch, next, ref batchBytes);
@@ -245,18 +248,7 @@ internal sealed class RouteWorker
                 }
 
                 readable ??= reader.WaitToReadAsync().AsTask();
-                if (batch.Count > 0)
-                {
-                    var left = interval - _ctx.Time.GetElapsedTime(batchStarted);
-                    using var timer = new CancellationTokenSource();
-                    var delay = Task.Delay(left > TimeSpan.Zero ? left : TimeSpan.Zero, _ctx.Time, timer.Token);
-                    await Task.WhenAny(readable, wake, delay).ConfigureAwait(false);
-                    await timer.CancelAsync().ConfigureAwait(false);
-                }
-                else
-                {
-                    await Task.WhenAny(readable, wake).ConfigureAwait(false);
-                }
+                await Task.WhenAny(readable, wake).ConfigureAwait(false);
 
                 if (readable.IsCompleted)
                 {
