@@ -225,9 +225,7 @@ internal sealed class RouteWorker
                 {
                     if (batch.Count == 0)
                     {
-                        // One timer per worker, re-armed per batch: a timer per wait would churn the finalizer queue.
                         batchStarted = _ctx.Time.GetTimestamp();
-                        batchTimer.Change(interval, Timeout.InfiniteTimeSpan);
                     }
 
                     Take(batch, next, ref batchBytes);
@@ -245,6 +243,14 @@ internal sealed class RouteWorker
                 if (reader.Completion.IsCompleted)
                 {
                     break;
+                }
+
+                if (batch.Count > 0)
+                {
+                    // One timer per worker, re-armed for what is left of the interval before every wait (a timer can
+                    // fire a little early, and a new timer per wait would churn the finalizer queue).
+                    var left = interval - _ctx.Time.GetElapsedTime(batchStarted);
+                    batchTimer.Change(left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
                 }
 
                 readable ??= reader.WaitToReadAsync().AsTask();

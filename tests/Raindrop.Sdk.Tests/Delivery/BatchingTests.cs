@@ -159,5 +159,19 @@ public class BatchingTests
         Assert.True(await FakeApi.Eventually(() => client.Statistics.Sent == 2), $"sent {client.Statistics.Sent}");
     }
 
+    [Fact]
+    public async Task Every_lone_event_is_sent_by_the_flush_interval_alone()
+    {
+        // Regression: the batch timer can fire a little before the interval has passed by the stopwatch; the worker
+        // must re-arm it rather than wait for the next item (which here never comes).
+        using var api = new FakeApi();
+        await using var client = api.Client(o => o.FlushInterval = TimeSpan.FromMilliseconds(20));
+        for (var i = 0; i < 25; i++)
+        {
+            client.TrackAi(DeliveryKit.Ai("lone-" + i));
+            Assert.True(await FakeApi.Eventually(() => client.Statistics.Sent == i + 1, TimeSpan.FromSeconds(5)), $"event {i} was not sent by the interval");
+        }
+    }
+
     private static List<JsonObject> Parse(byte[] body) => JsonNode.Parse(body)!.AsArray().Select(n => n!.AsObject()).ToList();
 }
