@@ -307,6 +307,14 @@ internal sealed class RouteWorker
         {
             bodies = _serializer.Serialize(batch, _route.IsBatched);
         }
+        catch (Exception ex)
+        {
+            // A bug, not a delivery failure: count the batch and keep the loop (and the route) alive.
+            Log.WorkerError(_ctx.Logger, ex, _route.Path, count);
+            _ctx.Metrics.Failed(_route.Path, count);
+            _serializer.ResetCounts();
+            return;
+        }
         finally
         {
             batch.Clear();
