@@ -21,27 +21,13 @@ internal static class JsonValueWriter
         writer.WriteStringValue(TextLimits.SanitizeSurrogates(TextLimits.Truncate(value, stringCap)));
     }
 
-    public static void WriteObject(Utf8JsonWriter writer, KeyValuePair<string, object?>[]? properties, int stringCap)
+    /// <summary>Writes string-keyed members (a copied property array, a dictionary) as a JSON object.</summary>
+    public static void WriteObject(Utf8JsonWriter writer, IEnumerable<KeyValuePair<string, object?>>? members, int stringCap, int depth = 1)
     {
         writer.WriteStartObject();
-        if (properties is not null)
+        if (members is not null)
         {
-            foreach (var (key, value) in properties)
-            {
-                writer.WritePropertyName(TextLimits.SanitizeSurrogates(key));
-                WriteValue(writer, value, stringCap, 2);
-            }
-        }
-
-        writer.WriteEndObject();
-    }
-
-    public static void WriteProperties(Utf8JsonWriter writer, IReadOnlyDictionary<string, object?>? properties, int stringCap, int depth = 1)
-    {
-        writer.WriteStartObject();
-        if (properties is not null)
-        {
-            foreach (var (key, value) in properties)
+            foreach (var (key, value) in members)
             {
                 writer.WritePropertyName(TextLimits.SanitizeSurrogates(key));
                 WriteValue(writer, value, stringCap, depth + 1);
@@ -125,18 +111,8 @@ internal static class JsonValueWriter
 
         switch (value)
         {
-            case IReadOnlyDictionary<string, object?> dict:
-                WriteProperties(writer, dict, stringCap, depth);
-                return;
-            case IDictionary<string, object?> dict2:
-                writer.WriteStartObject();
-                foreach (var (k, v) in dict2)
-                {
-                    writer.WritePropertyName(TextLimits.SanitizeSurrogates(k));
-                    WriteValue(writer, v, stringCap, depth + 1);
-                }
-
-                writer.WriteEndObject();
+            case IEnumerable<KeyValuePair<string, object?>> members:
+                WriteObject(writer, members, stringCap, depth);
                 return;
             case IDictionary legacy:
                 writer.WriteStartObject();

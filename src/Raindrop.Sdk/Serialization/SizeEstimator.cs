@@ -45,8 +45,8 @@ internal static class SizeEstimator
                 return v.TryGetValue<string>(out var text) ? text.Length + PerValue : v.TryGetValue<JsonElement>(out var el) ? PerValue + RawLength(el) : PerValue;
             case JsonNode:
                 return 64;
-            case IReadOnlyDictionary<string, object?> dict:
-                return EstimateDictionary(dict, depth);
+            case IEnumerable<KeyValuePair<string, object?>> members when depth < MaxDepth:
+                return Estimate(members, depth);
             case IDictionary legacy when depth < MaxDepth:
                 long d = PerValue;
                 foreach (DictionaryEntry entry in legacy)
@@ -68,62 +68,29 @@ internal static class SizeEstimator
         }
     }
 
-    public static long EstimateDictionary(IReadOnlyDictionary<string, object?>? dict, int depth = 0)
-    {
-        if (dict is Dictionary<string, object?> concrete)
-        {
-            return EstimateDictionary(concrete, depth); // struct enumerator: no allocation on the caller's path
-        }
-
-        if (dict is null)
-        {
-            return 2;
-        }
-
-        long total = 2;
-        if (depth >= MaxDepth)
-        {
-            return total + (dict.Count * 32L);
-        }
-
-        foreach (var (key, value) in dict)
-        {
-            total += key.Length + 4 + Estimate(value, depth + 1);
-        }
-
-        return total;
-    }
-
-    private static long EstimateDictionary(Dictionary<string, object?> dict, int depth)
+    /// <summary>The size of string-keyed members: a copied property array, or a nested dictionary.</summary>
+    public static long Estimate(IEnumerable<KeyValuePair<string, object?>>? members, int depth = 0)
     {
         long total = 2;
-        if (depth >= MaxDepth)
+        switch (members)
         {
-            return total + (dict.Count * 32L);
+            case null:
+                return total;
+            case KeyValuePair<string, object?>[] array:
+                foreach (var (key, value) in array)
+                {
+                    total += key.Length + 4 + Estimate(value, depth + 1); // no enumerator allocated on the caller's path
+                }
+
+                return total;
+            default:
+                foreach (var (key, value) in members)
+                {
+                    total += key.Length + 4 + Estimate(value, depth + 1);
+                }
+
+                return total;
         }
-
-        foreach (var (key, value) in dict)
-        {
-            total += key.Length + 4 + Estimate(value, depth + 1);
-        }
-
-        return total;
-    }
-
-    public static long Estimate(KeyValuePair<string, object?>[]? properties)
-    {
-        if (properties is null)
-        {
-            return 2;
-        }
-
-        long total = 2;
-        foreach (var (key, value) in properties)
-        {
-            total += key.Length + 4 + Estimate(value, 1);
-        }
-
-        return total;
     }
 
     public static long Estimate(IReadOnlyList<Attachment>? attachments)

@@ -25,9 +25,9 @@ internal static class PayloadSerializer
             return Describe(value, "stream");
         }
 
-        if (IsPlainObject(value))
+        if (IsPlainObject(value) && !JsonSerializer.IsReflectionEnabledByDefault)
         {
-            return SerializeObject(value!, maxChars, out failed);
+            return TextLimits.Truncate(value!.ToString() ?? value.GetType().Name, maxChars);
         }
 
         // UTF-8 needs at most 3 bytes per UTF-16 char; past that the text is over the cap anyway.
@@ -36,45 +36,14 @@ internal static class PayloadSerializer
         {
             using (var writer = new Utf8JsonWriter(buffer, WireFormat.WriterOptions))
             {
-                JsonValueWriter.WriteValue(writer, value, maxChars, 1);
-            }
-
-            return TextLimits.Truncate(Encoding.UTF8.GetString(buffer.WrittenSpan), maxChars);
-        }
-        catch (CappedBufferWriter.CapExceededException)
-        {
-            failed = true;
-            return Describe(value, "too large");
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or ArgumentException or JsonException or IOException)
-        {
-            failed = true;
-            return Describe(value, "not serializable");
-        }
-    }
-
-    // Records, classes and anonymous types: System.Text.Json reflection where the app allows it, so a cycle is
-    // reported as one (the property writer would fall back to ToString() silently).
-    private static bool IsPlainObject(object? value) =>
-        value is not null and not System.Collections.IEnumerable and not JsonElement and not System.Text.Json.Nodes.JsonNode
-        && !value.GetType().IsPrimitive && value is not (decimal or DateTime or DateTimeOffset or Guid or TimeSpan or Uri or Enum);
-
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Guarded by JsonSerializer.IsReflectionEnabledByDefault.")]
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Guarded by JsonSerializer.IsReflectionEnabledByDefault.")]
-    private static string SerializeObject(object value, int maxChars, out bool failed)
-    {
-        failed = false;
-        if (!JsonSerializer.IsReflectionEnabledByDefault)
-        {
-            return TextLimits.Truncate(value.ToString() ?? value.GetType().Name, maxChars);
-        }
-
-        var buffer = new CappedBufferWriter((int)Math.Min(int.MaxValue - 64, (maxChars * 3L) + 64));
-        try
-        {
-            using (var writer = new Utf8JsonWriter(buffer, WireFormat.WriterOptions))
-            {
-                JsonSerializer.Serialize(writer, value, value.GetType());
+                if (IsPlainObject(value))
+                {
+                    SerializeObject(writer, value!);
+                }
+                else
+                {
+                    JsonValueWriter.WriteValue(writer, value, maxChars, 1);
+                }
             }
 
             return TextLimits.Truncate(Encoding.UTF8.GetString(buffer.WrittenSpan), maxChars);
@@ -90,6 +59,16 @@ internal static class PayloadSerializer
             return Describe(value, ex is JsonException ? "cycle or unsupported shape" : "not serializable");
         }
     }
+
+    // Records, classes and anonymous types: System.Text.Json reflection where the app allows it, so a cycle is
+    // reported as one (the property writer would fall back to ToString() silently).
+    private static bool IsPlainObject(object? value) =>
+        value is not null and not System.Collections.IEnumerable and not JsonElement and not System.Text.Json.Nodes.JsonNode
+        && !value.GetType().IsPrimitive && value is not (decimal or DateTime or DateTimeOffset or Guid or TimeSpan or Uri or Enum);
+
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only called when JsonSerializer.IsReflectionEnabledByDefault.")]
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only called when JsonSerializer.IsReflectionEnabledByDefault.")]
+    private static void SerializeObject(Utf8JsonWriter writer, object value) => JsonSerializer.Serialize(writer, value, value.GetType());
 
     private static string Describe(object? value, string why) => $"[{value?.GetType().Name ?? "null"}: {why}]";
 
