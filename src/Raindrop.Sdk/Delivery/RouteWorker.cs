@@ -18,7 +18,7 @@ namespace Raindrop.Delivery;
 /// completes the request when every request started so far has ended. Nothing enqueued later is waited on,
 /// and nothing is sent twice.
 /// </remarks>
-internal sealed class RouteWorker
+internal sealed partial class RouteWorker
 {
     private readonly Route _route;
     private readonly DeliveryContext _ctx;
@@ -104,77 +104,6 @@ internal sealed class RouteWorker
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private void Wake() => Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
-
-    private void DropOldest()
-    {
-        long dropped = 0;
-
-        // Keep the newest item even when it alone is over the byte bound: the worker takes it soon.
-        while (_ctx.Budget.IsOver && _channel.Reader.Count > 1 && _channel.Reader.TryRead(out var old))
-        {
-            _ctx.Budget.Remove(old.EstimatedBytes);
-            dropped++;
-        }
-
-        if (dropped == 0)
-        {
-            return;
-        }
-
-        _ctx.Metrics.Dropped(_route.Path, (int)dropped);
-        Interlocked.Add(ref _unreportedDrops, dropped);
-        if (Interlocked.Exchange(ref _dropReportScheduled, 1) == 0)
-        {
-            // Off the caller's thread: a log sink or a DeliveryFailed handler may be slow. One report at a time
-            // carries every drop since the last one, so handlers can count exactly; the log line is rate-limited.
-            ThreadPool.UnsafeQueueUserWorkItem(static self => self.ReportDrops(), this, preferLocal: false);
-        }
-    }
-
-    private void ReportDrops()
-    {
-        Volatile.Write(ref _dropReportScheduled, 0);
-        var count = Interlocked.Exchange(ref _unreportedDrops, 0);
-        if (count == 0)
-        {
-            return;
-        }
-
-        if (_dropWarnings.TryAcquire(count, out var total))
-        {
-            Log.QueueFull(_ctx.Logger, total, _route.Path);
-        }
-
-        _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, (int)Math.Min(int.MaxValue, count), DeliveryFailureReason.QueueFull, null, "queue full: oldest items dropped", null));
-    }
-
-    /// <summary>
-    /// At the close deadline: counts everything not yet delivered (in flight or still queued) as dropped now, so
-    /// the counters are final when close returns; the abandoned sends' late outcomes are ignored.
-    /// </summary>
-    public void Abandon()
-    {
-        var count = 0;
-        foreach (var body in _unsettled.Keys)
-        {
-            if (body.TrySettle())
-            {
-                _unsettled.TryRemove(body, out _);
-                count += body.Count;
-            }
-        }
-
-        while (_channel.Reader.TryRead(out var item))
-        {
-            _ctx.Budget.Remove(item.EstimatedBytes);
-            count++;
-        }
-
-        if (count > 0)
-        {
-            Dropped(count);
-        }
-    }
 
     private async Task RunAsync()
     {
@@ -360,91 +289,6 @@ internal sealed class RouteWorker
 
             await Task.WhenAny(_inflight.Select(f => f.Task)).ConfigureAwait(false);
         }
-    }
-
-    private async Task SendAsync(RequestBody body)
-    {
-        try
-        {
-            var outcome = await _ctx.Transport.SendAsync(_route, body, OnRetry, _ctx.CloseDeadline).ConfigureAwait(false);
-            if (!body.TrySettle())
-            {
-                return; // abandoned at the close deadline and already counted as dropped
-            }
-
-            _unsettled.TryRemove(body, out _);
-            switch (outcome.Status)
-            {
-                case SendStatus.Delivered:
-                    _failing = false;
-                    _ctx.Metrics.Sent(_route.Path, body.Count);
-                    if (_ctx.Options.DebugLogs)
-                    {
-                        Log.Sent(_ctx.Logger, body.Count, body.Content.Length, _route.Path, outcome.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "ok");
-                    }
-
-                    break;
-                case SendStatus.TooLarge when body.Count > 1:
-                    _failing = false;
-                    var (first, second) = body.Split();
-                    _unsettled[first] = 0;
-                    _unsettled[second] = 0;
-                    await SendAsync(first).ConfigureAwait(false);
-                    await SendAsync(second).ConfigureAwait(false);
-                    break;
-                case SendStatus.TooLarge:
-                case SendStatus.Rejected:
-                    _failing = false;
-                    _ctx.Metrics.Failed(_route.Path, body.Count);
-                    if (_rejectWarnings.TryAcquire(body.Count, out var rejected))
-                    {
-                        Log.Rejected(_ctx.Logger, (int)Math.Min(int.MaxValue, rejected), _route.Path, outcome.StatusCode, outcome.Detail);
-                    }
-
-                    _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, body.Count, DeliveryFailureReason.Rejected, outcome.StatusCode, outcome.Detail, outcome.Exception));
-                    break;
-                case SendStatus.GaveUp:
-                    _failing = false;
-                    _ctx.Metrics.Failed(_route.Path, body.Count);
-                    if (_gaveUpWarnings.TryAcquire(body.Count, out var gaveUp))
-                    {
-                        Log.GaveUp(_ctx.Logger, (int)Math.Min(int.MaxValue, gaveUp), _route.Path, outcome.Detail ?? outcome.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    }
-
-                    _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, body.Count, DeliveryFailureReason.RetriesExhausted, outcome.StatusCode, outcome.Detail, outcome.Exception));
-                    break;
-                default:
-                    Dropped(body.Count);
-                    break;
-            }
-        }
-        catch (Exception ex)
-        {
-            if (body.TrySettle())
-            {
-                _unsettled.TryRemove(body, out _);
-                Log.WorkerError(_ctx.Logger, ex, _route.Path, body.Count);
-                _ctx.Metrics.Failed(_route.Path, body.Count);
-            }
-        }
-    }
-
-    private void OnRetry(SendOutcome failure)
-    {
-        _failing = true;
-        _ctx.Metrics.Retried(_route.Path);
-        Log.Retrying(_ctx.Logger, _route.Path, failure.StatusCode is { } code ? "HTTP " + code.ToString(System.Globalization.CultureInfo.InvariantCulture) : failure.Detail ?? "error");
-    }
-
-    private void Dropped(int count)
-    {
-        _ctx.Metrics.Dropped(_route.Path, count);
-        if (_closeWarnings.TryAcquire(count, out var total))
-        {
-            Log.CloseDropped(_ctx.Logger, (int)Math.Min(int.MaxValue, total), _route.Path);
-        }
-
-        _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, count, DeliveryFailureReason.CloseDeadline, null, "not sent before the close deadline", null));
     }
 
     private sealed record InFlight(Task Task, string? OrderKey);

@@ -12,7 +12,7 @@ namespace Raindrop.Serialization;
 /// <c>stringCap</c> are truncated with the marker (used only to shrink an oversized event); nesting past
 /// <see cref="WireFormat.MaxValueDepth"/> is written as a string rather than thrown on.
 /// </summary>
-internal static class JsonValueWriter
+internal static partial class JsonValueWriter
 {
     private const string DepthMarker = "[max depth exceeded]";
 
@@ -138,45 +138,6 @@ internal static class JsonValueWriter
         WriteUnknown(writer, value, stringCap);
     }
 
-    // A string element short enough to need no cap and free of \u escapes (which may hide a lone surrogate) can be
-    // copied as it is.
-    private static bool CanCopy(JsonElement element, int stringCap)
-    {
-#if NET9_0_OR_GREATER
-        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element);
-        return raw.Length <= stringCap && raw.IndexOf("\\u"u8) < 0;
-#else
-        _ = element;
-        _ = stringCap;
-        return false;
-#endif
-    }
-
-    // JsonElement refuses escaped lone surrogates ("\uDC00"); decode those from the raw text instead of throwing.
-    private static string StringOf(JsonElement element)
-    {
-        try
-        {
-            return element.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            return JsonStringLiteral.Decode(element.GetRawText());
-        }
-    }
-
-    private static string NameOf(JsonProperty property)
-    {
-        try
-        {
-            return property.Name;
-        }
-        catch (InvalidOperationException)
-        {
-            return JsonStringLiteral.Decode(property.ToString());
-        }
-    }
-
     private static void WriteDouble(Utf8JsonWriter writer, double d)
     {
         if (double.IsFinite(d))
@@ -210,107 +171,5 @@ internal static class JsonValueWriter
         }
 
         WriteString(writer, Convert.ToString(value, CultureInfo.InvariantCulture) ?? value.GetType().Name, stringCap);
-    }
-
-    private static void WriteElement(Utf8JsonWriter writer, JsonElement element, int stringCap, int depth)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                if (depth > WireFormat.MaxValueDepth)
-                {
-                    writer.WriteStringValue(DepthMarker);
-                    return;
-                }
-
-                writer.WriteStartObject();
-                foreach (var p in element.EnumerateObject())
-                {
-                    writer.WritePropertyName(NameOf(p));
-                    WriteElement(writer, p.Value, stringCap, depth + 1);
-                }
-
-                writer.WriteEndObject();
-                return;
-            case JsonValueKind.Array:
-                if (depth > WireFormat.MaxValueDepth)
-                {
-                    writer.WriteStringValue(DepthMarker);
-                    return;
-                }
-
-                writer.WriteStartArray();
-                foreach (var item in element.EnumerateArray())
-                {
-                    WriteElement(writer, item, stringCap, depth + 1);
-                }
-
-                writer.WriteEndArray();
-                return;
-            case JsonValueKind.String:
-                if (CanCopy(element, stringCap))
-                {
-                    element.WriteTo(writer); // no decode/re-encode, no string allocated
-                }
-                else
-                {
-                    WriteString(writer, StringOf(element), stringCap);
-                }
-
-                return;
-            case JsonValueKind.Undefined:
-                writer.WriteNullValue();
-                return;
-            default:
-                element.WriteTo(writer); // numbers keep their exact text; true/false/null
-                return;
-        }
-    }
-
-    private static void WriteNode(Utf8JsonWriter writer, JsonNode? node, int stringCap, int depth)
-    {
-        switch (node)
-        {
-            case null:
-                writer.WriteNullValue();
-                return;
-            case JsonObject obj:
-                if (depth > WireFormat.MaxValueDepth)
-                {
-                    writer.WriteStringValue(DepthMarker);
-                    return;
-                }
-
-                writer.WriteStartObject();
-                foreach (var (k, v) in obj)
-                {
-                    writer.WritePropertyName(TextLimits.SanitizeSurrogates(k));
-                    WriteNode(writer, v, stringCap, depth + 1);
-                }
-
-                writer.WriteEndObject();
-                return;
-            case JsonArray arr:
-                if (depth > WireFormat.MaxValueDepth)
-                {
-                    writer.WriteStringValue(DepthMarker);
-                    return;
-                }
-
-                writer.WriteStartArray();
-                foreach (var item in arr)
-                {
-                    WriteNode(writer, item, stringCap, depth + 1);
-                }
-
-                writer.WriteEndArray();
-                return;
-            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
-                WriteString(writer, v.TryGetValue<JsonElement>(out var e) ? StringOf(e) : v.GetValue<string>(), stringCap);
-                return;
-            default:
-                node.WriteTo(writer);
-                return;
-        }
     }
 }

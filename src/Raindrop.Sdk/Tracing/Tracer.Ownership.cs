@@ -1,0 +1,97 @@
+using System.Diagnostics;
+
+namespace Raindrop.Tracing;
+
+// Which interaction and client a span belongs to, and the interaction's root span: how spans find their trace and
+// their association properties, and how the processor decides what to export.
+internal sealed partial class Tracer
+{
+    /// <summary>Ends an interaction's root span, if it has one (at finish or close).</summary>
+    public static void EndRoot(Interaction interaction)
+    {
+        if (interaction.TakeRootSpan() is { } root)
+        {
+            var current = Activity.Current;
+            root.Stop();
+            Activity.Current = current;
+        }
+    }
+
+    public static void Associate(Activity activity, Interaction interaction)
+    {
+        activity.SetTag(SpanAttributes.EventId, interaction.EventId);
+        if (interaction.UserId is not null)
+        {
+            activity.SetTag(SpanAttributes.UserId, interaction.UserId);
+        }
+
+        if (interaction.ConvoId is not null)
+        {
+            activity.SetTag(SpanAttributes.ConvoId, interaction.ConvoId);
+        }
+
+        if (interaction.Event is not null)
+        {
+            activity.SetTag(SpanAttributes.EventName, interaction.Event);
+        }
+    }
+
+    /// <summary>The client a span (or its nearest ancestor) was made by or belongs to, if any.</summary>
+    public static RaindropClient? ClientOf(Activity? activity)
+    {
+        for (var a = activity; a is not null; a = a.Parent)
+        {
+            if (a.GetCustomProperty(SpanAttributes.InteractionProperty) is Interaction interaction)
+            {
+                return interaction.Registry.Client;
+            }
+
+            if (a.GetCustomProperty(SpanAttributes.ClientProperty) is RaindropClient client)
+            {
+                return client;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The interaction a span (or its nearest ancestor) belongs to.</summary>
+    public static Interaction? InteractionOf(Activity? activity)
+    {
+        for (var a = activity; a is not null; a = a.Parent)
+        {
+            if (a.GetCustomProperty(SpanAttributes.InteractionProperty) is Interaction interaction)
+            {
+                return interaction;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool BelongsTo(Activity? current, Interaction interaction) => ReferenceEquals(InteractionOf(current), interaction);
+
+    private static bool Fail(Activity activity, Exception error)
+    {
+        RecordError(activity, error);
+        return false;
+    }
+
+    private static Activity? EnsureRoot(Interaction interaction, Activity? current) =>
+        interaction.GetOrCreateRootSpan(() =>
+        {
+            var name = interaction.Event ?? "interaction";
+            var root = RaindropActivitySource.Source.StartActivity(name + "." + SpanAttributes.KindWorkflow, ActivityKind.Internal);
+            Activity.Current = current; // the root groups the interaction's spans; it is never the flow's current span
+            if (root is not null)
+            {
+                root.SetCustomProperty(SpanAttributes.InteractionProperty, interaction);
+                root.SetTag(SpanAttributes.SpanKind, SpanAttributes.KindWorkflow);
+                root.SetTag(SpanAttributes.EntityName, name);
+                root.SetTag(SpanAttributes.WorkflowName, name);
+                Associate(root, interaction);
+            }
+
+            return root;
+        });
+}
