@@ -36,6 +36,7 @@ internal sealed class InputNormalizer
     public DateTimeOffset Now() => _time.GetUtcNow();
 
     /// <summary>Redacts (when on) and caps an <c>ai_data</c> text field.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public string? Text(string? value)
     {
         if (value is null)
@@ -57,6 +58,7 @@ internal sealed class InputNormalizer
     /// Copies the caller's top-level properties into one compact array (a queued item holds it until sent: one
     /// object per item instead of a dictionary's three keeps the queue light on the GC).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static KeyValuePair<string, object?>[]? Copy(IReadOnlyDictionary<string, object?>? properties)
     {
         if (properties is null || properties.Count == 0)

@@ -87,6 +87,7 @@ public sealed partial class RaindropClient : IRaindropClient
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <inheritdoc />
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public string TrackAi(AiEvent aiEvent)
     {
         ArgumentNullException.ThrowIfNull(aiEvent);
@@ -120,6 +121,7 @@ public sealed partial class RaindropClient : IRaindropClient
     }
 
     /// <inheritdoc />
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public string Track(TrackEvent trackEvent)
     {
         ArgumentNullException.ThrowIfNull(trackEvent);
@@ -139,6 +141,7 @@ public sealed partial class RaindropClient : IRaindropClient
     }
 
     /// <inheritdoc />
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public void TrackSignal(Signal signal)
     {
         ArgumentNullException.ThrowIfNull(signal);

@@ -37,6 +37,7 @@ internal sealed class BatchSerializer
         FailedCount = 0;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public List<RequestBody> Serialize(IReadOnlyList<QueuedItem> items, bool asArray)
     {
         var maxItem = asArray ? _maxBodyBytes - 2 : _maxBodyBytes;

@@ -11,6 +11,7 @@ internal sealed class EventItem : QueuedItem
 {
     private const int BulkBudgetBytes = 512 * 1024;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public EventItem(
         string eventId,
         string? userId,
@@ -64,6 +65,7 @@ internal sealed class EventItem : QueuedItem
 
     public override string? OrderKey => IsPending is null ? null : EventId;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, WriteMode mode)
     {
         writer.WriteStartObject();

@@ -38,6 +38,7 @@ internal sealed partial class RouteWorker
     private TaskCompletionSource _wake = NewSignal();
     private volatile bool _failing;
     private volatile bool _closing;
+    private int _itemsToFill;
     private Task _loop = Task.CompletedTask;
 
     public RouteWorker(Route route, DeliveryContext context)
@@ -60,6 +61,7 @@ internal sealed partial class RouteWorker
     public void Start() => _loop = Task.Run(RunAsync);
 
     /// <summary>Queues an item; false once the route is closed. Never blocks.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public bool TryEnqueue(QueuedItem item)
     {
         if (!_channel.Writer.TryWrite(item))
@@ -74,6 +76,13 @@ internal sealed partial class RouteWorker
         if (_ctx.Budget.IsOver)
         {
             DropOldest();
+        }
+
+        // The loop holds a partial batch and waits for this many more items: wake it once they are here.
+        var toFill = Volatile.Read(ref _itemsToFill);
+        if (toFill > 0 && _channel.Reader.Count >= toFill && Interlocked.Exchange(ref _itemsToFill, 0) != 0)
+        {
+            Wake();
         }
 
         return true;
@@ -176,10 +185,21 @@ internal sealed partial class RouteWorker
 
                 if (batch.Count > 0)
                 {
-                    // One timer per worker, re-armed for what is left of the interval before every wait (a timer can
-                    // fire a little early, and a new timer per wait would churn the finalizer queue).
+                    // A partial batch waits for the interval, or for enough items to fill it (producers wake the loop
+                    // then, see TryEnqueue), not for every single item: one wake-up per batch, not per event. One
+                    // timer per worker, re-armed for what is left of the interval before every wait (a timer can fire
+                    // a little early, and a new timer per wait would churn the finalizer queue).
                     var left = interval - _ctx.Time.GetElapsedTime(batchStarted);
                     batchTimer.Change(left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+                    var needed = _batchSize - batch.Count;
+                    Volatile.Write(ref _itemsToFill, needed);
+                    if (reader.Count < needed)
+                    {
+                        await wake.ConfigureAwait(false);
+                    }
+
+                    Volatile.Write(ref _itemsToFill, 0);
+                    continue;
                 }
 
                 readable ??= reader.WaitToReadAsync().AsTask();

@@ -16,6 +16,7 @@ internal static partial class JsonValueWriter
 {
     private const string DepthMarker = "[max depth exceeded]";
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static void WriteString(Utf8JsonWriter writer, string value, int stringCap)
     {
         writer.WriteStringValue(TextLimits.SanitizeSurrogates(TextLimits.Truncate(value, stringCap)));
@@ -37,6 +38,7 @@ internal static partial class JsonValueWriter
         writer.WriteEndObject();
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static void WriteValue(Utf8JsonWriter writer, object? value, int stringCap, int depth)
     {
         switch (value)

@@ -29,6 +29,7 @@ internal static class TextLimits
     }
 
     /// <summary>Replaces lone surrogates (invalid UTF-16, which cannot be written as UTF-8) with U+FFFD.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static string SanitizeSurrogates(string text)
     {
         var first = text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF');
