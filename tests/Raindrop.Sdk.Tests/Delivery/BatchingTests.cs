@@ -173,5 +173,30 @@ public class BatchingTests
         }
     }
 
+    [Fact]
+    public async Task A_batch_filled_one_event_at_a_time_is_sent_without_waiting_for_the_interval()
+    {
+        // The worker holds a partial batch without waking per event; producers wake it once the batch can be filled.
+        using var api = new FakeApi();
+        await using var client = api.Client(o =>
+        {
+            o.FlushInterval = TimeSpan.FromHours(1);
+            o.BatchSize = 10;
+        });
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                client.TrackAi(DeliveryKit.Ai($"fill-{round}-{i}"));
+                await Task.Delay(5); // let the worker take a partial batch and wait
+            }
+
+            var expected = (round + 1) * 10;
+            Assert.True(await FakeApi.Eventually(() => client.Statistics.Sent == expected, TimeSpan.FromSeconds(5)), $"round {round}: sent {client.Statistics.Sent}");
+        }
+
+        Assert.All(api.Bodies(DeliveryKit.Events), b => Assert.Equal(10, Parse(b).Count));
+    }
+
     private static List<JsonObject> Parse(byte[] body) => JsonNode.Parse(body)!.AsArray().Select(n => n!.AsObject()).ToList();
 }
