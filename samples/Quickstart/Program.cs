@@ -54,6 +54,14 @@ await using var interaction = raindrop.Begin(new()
     ConvoId = "convo_42",
 });
 interaction.SetProperty("stage", "embedding");
+
+// A tool call inside the interaction becomes a "search_docs.tool" span (exported over OTLP to /v1/traces), and the
+// event gets the trace's id in properties.trace_id.
+var hits = await interaction.WithToolAsync(
+    "search_docs",
+    () => Task.FromResult(new List<string> { "reset-password.md", "security-settings.md" }),
+    new SpanOptions { Input = new Dictionary<string, object?> { ["query"] = "reset password", ["k"] = 5 } });
+interaction.SetProperty("hits", hits.Count);
 interaction.AddAttachments(new Attachment
 {
     Type = AttachmentType.Code,
