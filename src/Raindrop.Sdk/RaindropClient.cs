@@ -57,6 +57,9 @@ public sealed partial class RaindropClient : IRaindropClient
         if (IsEnabled)
         {
             HotPathWarmup.Run(this);
+
+            // An app that exits without disposing the client still gets what it queued sent, within CloseTimeout.
+            AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         }
     }
 
@@ -195,6 +198,7 @@ public sealed partial class RaindropClient : IRaindropClient
             return;
         }
 
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         try
         {
             if (_pipeline is not null)
@@ -250,6 +254,19 @@ public sealed partial class RaindropClient : IRaindropClient
         }
 
         return true;
+    }
+
+    internal void OnProcessExit(object? sender, EventArgs e)
+    {
+        try
+        {
+            // Bounded by CloseTimeout inside; the extra second only covers the unwinding.
+            DisposeAsync().AsTask().Wait(_options.CloseTimeout + TimeSpan.FromSeconds(1));
+        }
+        catch (AggregateException)
+        {
+            // Exiting anyway: nothing to report to.
+        }
     }
 
     private void RaiseDeliveryFailed(DeliveryFailedEventArgs args)

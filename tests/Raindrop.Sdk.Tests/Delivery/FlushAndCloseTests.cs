@@ -255,3 +255,29 @@ internal sealed class SlowToCancelHandler(TimeSpan unwind) : DelegatingHandler(n
         }
     }
 }
+
+public class ProcessExitTests
+{
+    [Fact]
+    public async Task At_process_exit_an_undisposed_client_sends_what_it_queued_and_its_open_interactions()
+    {
+        using var api = new Raindrop.Sdk.Tests.TestSupport.FakeApi();
+        var client = api.Client(o => o.FlushInterval = TimeSpan.FromHours(1));
+        client.TrackAi(new AiEvent { UserId = "u", Event = "e", Input = "x", EventId = "exit-1" });
+        client.Begin(new InteractionOptions { UserId = "u", Event = "e", EventId = "exit-int", Input = "q" });
+
+        // What AppDomain.ProcessExit runs (the handler is subscribed in the constructor).
+        client.OnProcessExit(null, EventArgs.Empty);
+
+        Assert.Single(api.Items("events/track"), e => (string?)e["event_id"] == "exit-1");
+        var partial = Assert.Single(api.Items("events/track_partial"));
+        Assert.Equal("exit-int", (string?)partial["event_id"]);
+        Assert.True((bool)partial["is_pending"]!);
+        Assert.Equal(2, client.Statistics.Sent); // the event and the interaction's pending update
+
+        // The client is closed: later calls are ignored, disposing again is harmless.
+        client.TrackAi(new AiEvent { UserId = "u", Event = "e", Input = "late" });
+        await client.DisposeAsync();
+        Assert.Single(api.Items("events/track"));
+    }
+}
