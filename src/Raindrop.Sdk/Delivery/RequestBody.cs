@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Raindrop.Delivery;
 
 /// <summary>
@@ -7,9 +9,11 @@ namespace Raindrop.Delivery;
 internal sealed class RequestBody
 {
     private int _settled;
+    private byte[]? _rented;
 
-    public RequestBody(ReadOnlyMemory<byte> content, ReadOnlyMemory<byte>[] segments, bool isArray, string? orderKey = null)
+    public RequestBody(ReadOnlyMemory<byte> content, ReadOnlyMemory<byte>[] segments, bool isArray, string? orderKey = null, byte[]? rented = null)
     {
+        _rented = rented;
         OrderKey = orderKey;
         Content = content;
         Segments = segments;
@@ -31,6 +35,18 @@ internal sealed class RequestBody
     public bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
 
     /// <summary>
+    /// Returns the pooled buffer. Only once the request is over (an HTTP answer came back): a send cut off by the close
+    /// deadline may still be reading it, and that buffer is simply left to the GC.
+    /// </summary>
+    public void Release()
+    {
+        if (Interlocked.Exchange(ref _rented, null) is { } bytes)
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>
     /// Copies item segments into a new body (a JSON array, or the single object itself); the body's own segments
     /// point into its content, so the source buffer can be reused.
     /// </summary>
@@ -38,8 +54,10 @@ internal sealed class RequestBody
     {
         if (!isArray)
         {
-            var copy = segments[0].ToArray();
-            return new RequestBody(copy, [copy], isArray: false, orderKey);
+            var single = ArrayPool<byte>.Shared.Rent(segments[0].Length);
+            segments[0].CopyTo(single);
+            var content = single.AsMemory(0, segments[0].Length);
+            return new RequestBody(content, [content], isArray: false, orderKey, single);
         }
 
         var own = new ReadOnlyMemory<byte>[segments.Length];
@@ -49,7 +67,7 @@ internal sealed class RequestBody
             size += s.Length;
         }
 
-        var bytes = new byte[size];
+        var bytes = ArrayPool<byte>.Shared.Rent(size); // bodies are the worker's largest allocation: pool them
         var at = 0;
         bytes[at++] = (byte)'[';
         for (var i = 0; i < segments.Length; i++)
@@ -65,7 +83,7 @@ internal sealed class RequestBody
         }
 
         bytes[at] = (byte)']';
-        return new RequestBody(bytes, own, isArray: true);
+        return new RequestBody(bytes.AsMemory(0, size), own, isArray: true, rented: bytes);
     }
 
     /// <summary>Splits a multi-item body in two halves (after a 413).</summary>

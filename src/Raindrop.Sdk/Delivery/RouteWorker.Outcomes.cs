@@ -83,55 +83,12 @@ internal sealed partial class RouteWorker
         try
         {
             var outcome = await _ctx.Transport.SendAsync(_route, body, OnRetry, _ctx.CloseDeadline).ConfigureAwait(false);
-            if (!body.TrySettle())
+            await SettleAsync(body, outcome).ConfigureAwait(false);
+            if (outcome.Status == SendStatus.Delivered)
             {
-                return; // abandoned at the close deadline and already counted as dropped
-            }
-
-            _unsettled.TryRemove(body, out _);
-            switch (outcome.Status)
-            {
-                case SendStatus.Delivered:
-                    _failing = false;
-                    _ctx.Metrics.Sent(_route.Path, body.Count);
-                    if (_ctx.Options.DebugLogs)
-                    {
-                        Log.Sent(_ctx.Logger, body.Count, body.Content.Length, _route.Path, outcome.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "ok");
-                    }
-
-                    break;
-                case SendStatus.TooLarge when body.Count > 1:
-                    _failing = false;
-                    var (first, second) = body.Split();
-                    _unsettled[first] = 0;
-                    _unsettled[second] = 0;
-                    await SendAsync(first).ConfigureAwait(false);
-                    await SendAsync(second).ConfigureAwait(false);
-                    break;
-                case SendStatus.TooLarge:
-                case SendStatus.Rejected:
-                    _failing = false;
-                    _ctx.Metrics.Failed(_route.Path, body.Count);
-                    if (_rejectWarnings.TryAcquire(body.Count, out var rejected))
-                    {
-                        Log.Rejected(_ctx.Logger, (int)Math.Min(int.MaxValue, rejected), _route.Path, outcome.StatusCode, outcome.Detail);
-                    }
-
-                    _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, body.Count, DeliveryFailureReason.Rejected, outcome.StatusCode, outcome.Detail, outcome.Exception));
-                    break;
-                case SendStatus.GaveUp:
-                    _failing = false;
-                    _ctx.Metrics.Failed(_route.Path, body.Count);
-                    if (_gaveUpWarnings.TryAcquire(body.Count, out var gaveUp))
-                    {
-                        Log.GaveUp(_ctx.Logger, (int)Math.Min(int.MaxValue, gaveUp), _route.Path, outcome.Detail ?? outcome.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    }
-
-                    _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, body.Count, DeliveryFailureReason.RetriesExhausted, outcome.StatusCode, outcome.Detail, outcome.Exception));
-                    break;
-                default:
-                    Dropped(body.Count);
-                    break;
+                // A 2xx means the server read the whole body: the pooled buffer can go back. Any other ending (an
+                // early 413, a cancelled or broken send) leaves it to the GC, since the connection may still hold it.
+                body.Release();
             }
         }
         catch (Exception ex)
@@ -142,6 +99,60 @@ internal sealed partial class RouteWorker
                 Log.WorkerError(_ctx.Logger, ex, _route.Path, body.Count);
                 _ctx.Metrics.Failed(_route.Path, body.Count);
             }
+        }
+    }
+
+    private async Task SettleAsync(RequestBody body, SendOutcome outcome)
+    {
+        if (!body.TrySettle())
+        {
+            return; // abandoned at the close deadline and already counted as dropped
+        }
+
+        _unsettled.TryRemove(body, out _);
+        switch (outcome.Status)
+        {
+            case SendStatus.Delivered:
+                _failing = false;
+                _ctx.Metrics.Sent(_route.Path, body.Count);
+                if (_ctx.Options.DebugLogs)
+                {
+                    Log.Sent(_ctx.Logger, body.Count, body.Content.Length, _route.Path, outcome.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "ok");
+                }
+
+                break;
+            case SendStatus.TooLarge when body.Count > 1:
+                _failing = false;
+                var (first, second) = body.Split();
+                _unsettled[first] = 0;
+                _unsettled[second] = 0;
+                await SendAsync(first).ConfigureAwait(false);
+                await SendAsync(second).ConfigureAwait(false);
+                break;
+            case SendStatus.TooLarge:
+            case SendStatus.Rejected:
+                _failing = false;
+                _ctx.Metrics.Failed(_route.Path, body.Count);
+                if (_rejectWarnings.TryAcquire(body.Count, out var rejected))
+                {
+                    Log.Rejected(_ctx.Logger, (int)Math.Min(int.MaxValue, rejected), _route.Path, outcome.StatusCode, outcome.Detail);
+                }
+
+                _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, body.Count, DeliveryFailureReason.Rejected, outcome.StatusCode, outcome.Detail, outcome.Exception));
+                break;
+            case SendStatus.GaveUp:
+                _failing = false;
+                _ctx.Metrics.Failed(_route.Path, body.Count);
+                if (_gaveUpWarnings.TryAcquire(body.Count, out var gaveUp))
+                {
+                    Log.GaveUp(_ctx.Logger, (int)Math.Min(int.MaxValue, gaveUp), _route.Path, outcome.Detail ?? outcome.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, body.Count, DeliveryFailureReason.RetriesExhausted, outcome.StatusCode, outcome.Detail, outcome.Exception));
+                break;
+            default:
+                Dropped(body.Count);
+                break;
         }
     }
 
