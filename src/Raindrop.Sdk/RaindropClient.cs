@@ -46,6 +46,10 @@ public sealed partial class RaindropClient : IRaindropClient
         }
 
         IsEnabled = !options.Disabled && !string.IsNullOrEmpty(options.WriteKey);
+
+        // Building the OpenTelemetry provider is most of the constructor's time: do it beside the rest, and have it
+        // listening before the constructor returns, so no early span is lost.
+        var spanExport = Task.Run(() => new Tracing.TraceExport(this, options, baseUri, _time, _logger));
         if (IsEnabled)
         {
             _pipeline = new DeliveryPipeline(options, baseUri, _time, _metrics, _logger, RaiseDeliveryFailed);
@@ -53,11 +57,14 @@ public sealed partial class RaindropClient : IRaindropClient
 
         Interactions = new Interactions.InteractionRegistry(this, options, _time, _logger);
         Tracer = new Tracing.Tracer(this, options, _time, _logger);
-        SpanExport = new Tracing.TraceExport(this, options, baseUri, _time, _logger);
         if (IsEnabled)
         {
             HotPathWarmup.Run(this);
+        }
 
+        SpanExport = spanExport.GetAwaiter().GetResult();
+        if (IsEnabled)
+        {
             // An app that exits without disposing the client still gets what it queued sent, within CloseTimeout.
             AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         }
