@@ -11,9 +11,14 @@ internal sealed class InputNormalizer
     private readonly IPiiRedactor? _redactor;
     private readonly int _maxTextChars;
     private readonly TimeProvider _time;
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
+    private int _warnedRedactor;
 
-    public InputNormalizer(RaindropOptions options, TimeProvider time)
+    public const string RedactionFailed = "<REDACTION FAILED>";
+
+    public InputNormalizer(RaindropOptions options, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger)
     {
+        _logger = logger;
         _redactor = options.RedactPii ? options.Redactor ?? PiiRedactor.Instance : null;
         _maxTextChars = options.MaxTextFieldChars;
         _time = time;
@@ -47,8 +52,7 @@ internal sealed class InputNormalizer
         if (_redactor is not null && value.Length > 0)
         {
             // Cap first so a huge text is not scanned whole, then redact, then cap again (tokens can lengthen it).
-            value = TextLimits.Truncate(_redactor.Redact(TextLimits.Truncate(value, _maxTextChars)), _maxTextChars);
-            return value;
+            return TextLimits.Truncate(Redact(TextLimits.Truncate(value, _maxTextChars)), _maxTextChars);
         }
 
         return TextLimits.Truncate(value, _maxTextChars);
@@ -59,6 +63,24 @@ internal sealed class InputNormalizer
     /// object per item instead of a dictionary's three keeps the queue light on the GC).
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
+    // A custom redactor that throws must not reach the caller, nor let the unredacted text through.
+    private string Redact(string text)
+    {
+        try
+        {
+            return _redactor!.Redact(text) ?? RedactionFailed;
+        }
+        catch (Exception ex)
+        {
+            if (Interlocked.Exchange(ref _warnedRedactor, 1) == 0)
+            {
+                Diagnostics.Log.RedactorThrew(_logger, ex);
+            }
+
+            return RedactionFailed;
+        }
+    }
+
     public static KeyValuePair<string, object?>[]? Copy(IReadOnlyDictionary<string, object?>? properties)
     {
         if (properties is null || properties.Count == 0)

@@ -36,7 +36,7 @@ public sealed partial class RaindropClient : IRaindropClient
         _options = options;
         _time = options.TimeProvider ?? TimeProvider.System;
         _logger = options.LoggerFactory?.CreateLogger("Raindrop.Sdk") ?? NullLogger.Instance;
-        _input = new InputNormalizer(options, _time);
+        _input = new InputNormalizer(options, _time, _logger);
         RaindropOptions.TryNormalizeEndpoint(options.Endpoint, out var baseUri);
         BaseUri = baseUri;
 

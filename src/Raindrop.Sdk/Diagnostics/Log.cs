@@ -8,6 +8,9 @@ internal static partial class Log
     [LoggerMessage(100, LogLevel.Warning, "Raindrop WriteKey is not set: the client is disabled and will send nothing.")]
     public static partial void MissingWriteKey(ILogger logger);
 
+    [LoggerMessage(102, LogLevel.Warning, "The Raindrop Redactor threw; the text was replaced by <REDACTION FAILED> rather than sent unredacted (logged once).")]
+    public static partial void RedactorThrew(ILogger logger, Exception exception);
+
     [LoggerMessage(101, LogLevel.Warning, "Raindrop client is closed: {Call} was ignored (further calls after close are not logged).")]
     public static partial void CalledAfterClose(ILogger logger, string call);
 
