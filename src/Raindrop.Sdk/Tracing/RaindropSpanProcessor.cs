@@ -7,8 +7,8 @@ namespace Raindrop.Tracing;
 /// Decides which spans reach Raindrop and gives AI-library spans their interaction. On start, a span from an AI
 /// library's source that begins inside one of this client's interactions (under one of its spans, or with the
 /// interaction ambient in the flow) gets the interaction's association properties. On end, a span is passed to
-/// the exporting processor when it belongs to one of this client's interactions, or comes from the Raindrop or
-/// an AI-library source and belongs to no other client, or when <see cref="RaindropOptions.ExportAllSpans"/> is set.
+/// the exporting processor when it comes from the Raindrop or an AI-library source (or any source, with
+/// <see cref="RaindropOptions.ExportAllSpans"/>) and belongs to no other client.
 /// </summary>
 internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
 {
@@ -56,10 +56,16 @@ internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
             return;
         }
 
+        // The app's own spans (HTTP, database) stay out even inside an interaction: they carry no association
+        // properties. Spans of another client's interactions never go to this client's project.
+        var fromOurSources = data.Source.Name == RaindropActivitySource.Name || RaindropActivitySource.Matches(data.Source.Name, _sources);
+        if (!fromOurSources && !_exportAll)
+        {
+            return;
+        }
+
         var owner = Tracer.ClientOf(data);
-        var mine = ReferenceEquals(owner, _client);
-        var unowned = owner is null && (data.Source.Name == RaindropActivitySource.Name || RaindropActivitySource.Matches(data.Source.Name, _sources));
-        if (mine || unowned || _exportAll)
+        if (owner is null || ReferenceEquals(owner, _client))
         {
             _export.OnEnd(data);
         }

@@ -124,6 +124,32 @@ public class ExportTests
     }
 
     [Fact]
+    public async Task An_app_span_started_inside_a_tool_span_stays_out_of_Raindrop()
+    {
+        // It is in the interaction's trace but carries no association properties: the app's HTTP and database
+        // spans go to the app's exporters only, unless ExportAllSpans asks for them.
+        var appSource = "App.Db." + Attr.NewId();
+        using var app = new ActivitySource(appSource);
+        await using var t = TracingHarness.Create(extraSources: appSource);
+        var eventId = Attr.NewId();
+        var interaction = t.Begin(eventId);
+
+        await interaction.WithToolAsync("lookup", () =>
+        {
+            using (app.StartActivity("SELECT orders"))
+            {
+            }
+
+            return Task.FromResult(1);
+        });
+        await interaction.FinishAsync();
+
+        Assert.Single(t.Spans.Snapshot(), s => s.Source.Name == appSource && s.DisplayName == "SELECT orders");
+        var exported = await t.ExportedAsync(s => s.Any(x => x.EventId == eventId && x.Name == "lookup.tool") && s.Any(x => x.EventId == eventId && x.Name == "chat.workflow"));
+        Assert.DoesNotContain(exported, s => s.Scope == appSource);
+    }
+
+    [Fact]
     public async Task With_ExportAllSpans_the_apps_own_spans_reach_Raindrop_too()
     {
         var appSource = "App.Http." + Attr.NewId();
