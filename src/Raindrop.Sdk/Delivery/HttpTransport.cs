@@ -67,7 +67,7 @@ internal sealed class HttpTransport : IDisposable
                 {
                     if (args.Context.Properties.TryGetValue(OnRetryKey, out var onRetry) && onRetry is not null)
                     {
-                        onRetry(Describe(args.Outcome, args.AttemptNumber + 1));
+                        onRetry(Describe(args.Outcome));
                     }
 
                     args.Outcome.Result?.Dispose();
@@ -176,10 +176,10 @@ internal sealed class HttpTransport : IDisposable
         return IsTransientStatus((int)outcome.Result!.StatusCode);
     }
 
-    private static SendOutcome Describe(Outcome<HttpResponseMessage> outcome, int attempt) =>
+    private static SendOutcome Describe(Outcome<HttpResponseMessage> outcome) =>
         outcome.Exception is not null
-            ? new SendOutcome(SendStatus.GaveUp, Detail: outcome.Exception.GetType().Name + ": " + outcome.Exception.Message, Exception: outcome.Exception, Attempts: attempt)
-            : new SendOutcome(SendStatus.GaveUp, (int)outcome.Result!.StatusCode, Attempts: attempt);
+            ? new SendOutcome(SendStatus.GaveUp, Detail: outcome.Exception.GetType().Name + ": " + outcome.Exception.Message, Exception: outcome.Exception)
+            : new SendOutcome(SendStatus.GaveUp, (int)outcome.Result!.StatusCode);
 
     private static async Task<string> ReadExcerptAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

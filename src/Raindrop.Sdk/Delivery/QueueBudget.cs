@@ -19,10 +19,6 @@ internal sealed class QueueBudget
 
     public bool IsOver => Volatile.Read(ref _items) > _maxItems || Volatile.Read(ref _bytes) > _maxBytes;
 
-    public long Items => Volatile.Read(ref _items);
-
-    public long Bytes => Volatile.Read(ref _bytes);
-
     public void Add(int bytes)
     {
         Interlocked.Increment(ref _items);

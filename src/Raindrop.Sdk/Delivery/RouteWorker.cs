@@ -54,8 +54,6 @@ internal sealed partial class RouteWorker
         _maxConcurrent = Math.Max(1, context.Options.MaxConcurrentRequests);
     }
 
-    public Route Route => _route;
-
     public Task Completion => _loop;
 
     public void Start() => _loop = Task.Run(RunAsync);

@@ -20,4 +20,4 @@ internal enum SendStatus
 }
 
 /// <summary>The result of <see cref="HttpTransport.SendAsync"/>.</summary>
-internal readonly record struct SendOutcome(SendStatus Status, int? StatusCode = null, string? Detail = null, Exception? Exception = null, int Attempts = 1);
+internal readonly record struct SendOutcome(SendStatus Status, int? StatusCode = null, string? Detail = null, Exception? Exception = null);

@@ -37,17 +37,6 @@ internal sealed partial class InteractionRegistry : IDisposable
 
     public TimeProvider Time { get; }
 
-    public int OpenCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _open.Count;
-            }
-        }
-    }
-
     public Interaction Begin(InteractionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
