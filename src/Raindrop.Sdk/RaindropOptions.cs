@@ -48,7 +48,8 @@ public sealed partial class RaindropOptions
 
     /// <summary>
     /// The longest <c>ai_data.input</c>/<c>ai_data.output</c> sent; longer text is cut to exactly this many
-    /// chars ending in <c>...[truncated by raindrop]</c>. Default 1,000,000.
+    /// chars ending in <c>...[truncated by raindrop]</c> (below the marker's 26 chars, text is cut to the start of
+    /// the marker). Default 1,000,000.
     /// </summary>
     public int MaxTextFieldChars { get; set; } = 1_000_000;
 
@@ -132,10 +133,7 @@ public sealed partial class RaindropOptions
         Positive(errors, nameof(MaxQueueSize), MaxQueueSize);
         Positive(errors, nameof(MaxQueueBytes), MaxQueueBytes);
         Positive(errors, nameof(MaxOpenInteractions), MaxOpenInteractions);
-        if (MaxTextFieldChars < 64)
-        {
-            errors.Add($"RaindropOptions.MaxTextFieldChars must be at least 64 (was {MaxTextFieldChars}).");
-        }
+        Positive(errors, nameof(MaxTextFieldChars), MaxTextFieldChars);
 
         return errors;
     }

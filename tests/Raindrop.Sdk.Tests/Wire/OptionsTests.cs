@@ -140,4 +140,34 @@ public class OptionsTests
         await using var client = new RaindropClient(new RaindropOptions { WriteKey = "k", Endpoint = "http://127.0.0.1:9/v1/" });
         Assert.True(client.IsEnabled);
     }
+
+    [Theory]
+    [InlineData(100)]
+    [InlineData(27)]
+    [InlineData(10)]
+    public async Task A_small_MaxTextFieldChars_cuts_inputs_to_exactly_that_length(int cap)
+    {
+        using var api = new Raindrop.Sdk.Tests.TestSupport.FakeApi();
+        await using (var client = api.Client(o => o.MaxTextFieldChars = cap))
+        {
+            client.TrackAi(new AiEvent { UserId = "u", Event = "e", Input = new string('a', 500), Output = "short" });
+        }
+
+        var ai = Assert.Single(api.Items("events/track"))["ai_data"]!;
+        var input = (string)ai["input"]!;
+        Assert.Equal(cap, input.Length);
+        if (cap > Raindrop.Serialization.TextLimits.Marker.Length)
+        {
+            Assert.EndsWith(Raindrop.Serialization.TextLimits.Marker, input, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("short", (string?)ai["output"]);
+    }
+
+    [Fact]
+    public void A_zero_MaxTextFieldChars_is_rejected_naming_the_setting()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new RaindropClient(new RaindropOptions { WriteKey = "k", MaxTextFieldChars = 0 }));
+        Assert.Contains("MaxTextFieldChars", ex.Message, StringComparison.Ordinal);
+    }
 }
