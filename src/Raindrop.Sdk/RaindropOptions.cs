@@ -124,11 +124,12 @@ public sealed partial class RaindropOptions
             errors.Add($"RaindropOptions.ProjectId '{ProjectId}' is not a valid project slug (lowercase letters, digits and '-', 1-63 chars, not starting or ending with '-').");
         }
 
-        Positive(errors, nameof(FlushInterval), FlushInterval);
+        // Zero is meaningful for these: send as soon as there is something, or close without waiting.
+        NotNegative(errors, nameof(FlushInterval), FlushInterval);
+        NotNegative(errors, nameof(CloseTimeout), CloseTimeout);
+        NotNegative(errors, nameof(PartialFlushInterval), PartialFlushInterval);
         Positive(errors, nameof(RequestTimeout), RequestTimeout);
         Positive(errors, nameof(MaxRetryDuration), MaxRetryDuration);
-        Positive(errors, nameof(CloseTimeout), CloseTimeout);
-        Positive(errors, nameof(PartialFlushInterval), PartialFlushInterval);
         Positive(errors, nameof(BatchSize), BatchSize);
         Positive(errors, nameof(MaxQueueSize), MaxQueueSize);
         Positive(errors, nameof(MaxQueueBytes), MaxQueueBytes);
@@ -166,6 +167,14 @@ public sealed partial class RaindropOptions
         if (value <= TimeSpan.Zero)
         {
             errors.Add($"RaindropOptions.{name} must be positive (was {value}).");
+        }
+    }
+
+    private static void NotNegative(List<string> errors, string name, TimeSpan value)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            errors.Add($"RaindropOptions.{name} must not be negative (was {value}).");
         }
     }
 

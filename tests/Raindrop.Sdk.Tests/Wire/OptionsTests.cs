@@ -12,9 +12,9 @@ public class OptionsTests
         { "batch_size_zero", "BatchSize" },
         { "max_queue_size_negative", "MaxQueueSize" },
         { "max_queue_bytes_zero", "MaxQueueBytes" },
-        { "flush_interval_zero", "FlushInterval" },
+        { "flush_interval_negative", "FlushInterval" },
         { "request_timeout_negative", "RequestTimeout" },
-        { "close_timeout_zero", "CloseTimeout" },
+        { "close_timeout_negative", "CloseTimeout" },
         { "max_retry_duration_zero", "MaxRetryDuration" },
         { "project_id_uppercase_underscore", "ProjectId" },
         { "project_id_leading_dash", "ProjectId" },
@@ -32,9 +32,9 @@ public class OptionsTests
             case "batch_size_zero": o.BatchSize = 0; break;
             case "max_queue_size_negative": o.MaxQueueSize = -1; break;
             case "max_queue_bytes_zero": o.MaxQueueBytes = 0; break;
-            case "flush_interval_zero": o.FlushInterval = TimeSpan.Zero; break;
+            case "flush_interval_negative": o.FlushInterval = TimeSpan.FromSeconds(-1); break;
             case "request_timeout_negative": o.RequestTimeout = TimeSpan.FromSeconds(-1); break;
-            case "close_timeout_zero": o.CloseTimeout = TimeSpan.Zero; break;
+            case "close_timeout_negative": o.CloseTimeout = TimeSpan.FromMilliseconds(-5); break;
             case "max_retry_duration_zero": o.MaxRetryDuration = TimeSpan.Zero; break;
             case "project_id_uppercase_underscore": o.ProjectId = "Bad_Slug"; break;
             case "project_id_leading_dash": o.ProjectId = "-x"; break;
@@ -169,5 +169,24 @@ public class OptionsTests
     {
         var ex = Assert.Throws<ArgumentException>(() => new RaindropClient(new RaindropOptions { WriteKey = "k", MaxTextFieldChars = 0 }));
         Assert.Contains("MaxTextFieldChars", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_zero_FlushInterval_sends_as_soon_as_there_is_something_and_a_zero_CloseTimeout_closes_at_once()
+    {
+        using var api = new Raindrop.Sdk.Tests.TestSupport.FakeApi();
+        var client = api.Client(o => o.FlushInterval = TimeSpan.Zero);
+        client.TrackAi(new AiEvent { UserId = "u", Event = "e", Input = "now" });
+        Assert.True(await Raindrop.Sdk.Tests.TestSupport.FakeApi.Eventually(() => client.Statistics.Sent == 1));
+        await client.DisposeAsync();
+
+        using var hung = new Raindrop.Sdk.Tests.TestSupport.FakeApi();
+        hung.Script("events/track", r => r.WithDelay(TimeSpan.FromSeconds(20)).WithStatusCode(204));
+        var closing = hung.Client(o => o.CloseTimeout = TimeSpan.Zero);
+        closing.TrackAi(new AiEvent { UserId = "u", Event = "e", Input = "never" });
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await closing.DisposeAsync();
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"close took {watch.Elapsed}");
+        Assert.Equal(1, closing.Statistics.Dropped);
     }
 }
