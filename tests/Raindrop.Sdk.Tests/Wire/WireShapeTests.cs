@@ -544,14 +544,14 @@ public class WireShapeTests
             o => o.Endpoint = "ftp://x",
             o => o.ProjectId = "Bad_Slug",
             o => o.BatchSize = 0,
-            o => o.FlushInterval = TimeSpan.Zero,
+            o => o.FlushInterval = TimeSpan.FromSeconds(-1),
             o => o.RequestTimeout = TimeSpan.FromSeconds(-1),
             o =>
             {
                 o.Endpoint = "nope";
                 o.ProjectId = "-x";
                 o.MaxQueueSize = -1;
-                o.CloseTimeout = TimeSpan.Zero;
+                o.CloseTimeout = TimeSpan.FromSeconds(-1);
             },
         };
 
