@@ -315,13 +315,30 @@ internal sealed class StepRunner(RaindropOptions baseOptions, TextWriter stdout)
         }
     }
 
+    /// <summary>
+    /// <c>FlushAsync</c> waits while a failing server is retried (up to <c>MaxRetryDuration</c>, 5 min); the step stops
+    /// waiting after <see cref="FlushPatience"/> through the public cancellation token, so a scenario with a hung
+    /// server cannot outlive the harness's timeout. Delivery goes on in the background, and <c>close</c> still applies
+    /// its own deadline.
+    /// </summary>
     private async ValueTask<TimeSpan> FlushAsync()
     {
         var client = Client;
         var t0 = Stopwatch.GetTimestamp();
-        await client.FlushAsync();
+        using var patience = new CancellationTokenSource(FlushPatience);
+        try
+        {
+            await client.FlushAsync(patience.Token);
+        }
+        catch (OperationCanceledException) when (patience.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"flush: still retrying after {FlushPatience.TotalSeconds:F0} s; going on");
+        }
+
         return Stopwatch.GetElapsedTime(t0);
     }
+
+    private static readonly TimeSpan FlushPatience = TimeSpan.FromSeconds(60);
 
     private async ValueTask<TimeSpan> CloseStepAsync()
     {
