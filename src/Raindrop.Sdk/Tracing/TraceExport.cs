@@ -143,12 +143,12 @@ internal sealed class TraceExport : IDisposable
 
     private HttpClient CreateHttpClient()
     {
+        // An app's handler is not ours to dispose (the wrapper is left undisposed with it); our own one is.
         var client = _options.HttpMessageHandler is { } handler
-            ? new HttpClient(handler, disposeHandler: false)
-            : new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+            ? new HttpClient(new SdkUserAgentHandler(handler), disposeHandler: false)
+            : new HttpClient(new SdkUserAgentHandler(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), PooledConnectionLifetime = TimeSpan.FromMinutes(5) }));
         client.Timeout = Timeout.InfiniteTimeSpan;
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _options.WriteKey);
-        client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", SdkInfo.UserAgent);
         if (_options.ProjectId is not null)
         {
             client.DefaultRequestHeaders.TryAddWithoutValidation("X-Raindrop-Project-Id", _options.ProjectId);

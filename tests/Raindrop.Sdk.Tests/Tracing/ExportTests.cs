@@ -37,6 +37,7 @@ public class ExportTests
             Assert.Equal("Bearer test-write-key", Header(entry, "Authorization"));
             Assert.StartsWith("application/x-protobuf", Header(entry, "Content-Type"), StringComparison.OrdinalIgnoreCase);
             Assert.Equal("my-project", Header(entry, "X-Raindrop-Project-Id"));
+            Assert.StartsWith("raindrop-dotnet/", Header(entry, "User-Agent"), StringComparison.Ordinal);
         }
 
         var tool = Assert.Single(spans, s => s.EventId == eventId && s.Name == "web_search.tool");
