@@ -11,11 +11,28 @@ internal sealed class SdkUserAgentHandler : DelegatingHandler
     {
     }
 
+    // The OTLP exporter sends synchronously; both paths are covered.
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        Stamp(request);
+        return base.Send(request, cancellationToken);
+    }
+
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var exporter = request.Headers.UserAgent.ToString();
-        request.Headers.UserAgent.Clear();
-        request.Headers.TryAddWithoutValidation("User-Agent", string.IsNullOrEmpty(exporter) || exporter.Contains(SdkInfo.Name, StringComparison.Ordinal) ? SdkInfo.UserAgent : SdkInfo.UserAgent + " " + exporter);
+        Stamp(request);
         return base.SendAsync(request, cancellationToken);
+    }
+
+    private static void Stamp(HttpRequestMessage request)
+    {
+        var exporter = request.Headers.UserAgent.ToString();
+        if (exporter.StartsWith(SdkInfo.Name, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        request.Headers.UserAgent.Clear();
+        request.Headers.TryAddWithoutValidation("User-Agent", exporter.Length == 0 ? SdkInfo.UserAgent : SdkInfo.UserAgent + " " + exporter);
     }
 }
