@@ -124,7 +124,7 @@ public sealed partial class Interaction
     /// <summary>Starts an LLM span of this interaction for a call made through a library that emits no telemetry: model and prompt as <c>gen_ai.*</c>; record the answer with <see cref="RaindropSpan.RecordOutput"/> and tokens with <see cref="RaindropSpan.RecordUsage"/>.</summary>
     /// <param name="model">The requested model; required.</param>
     /// <param name="prompt">The prompt messages.</param>
-    /// <param name="name">The span's name (default <c>llm</c>, so the span is <c>llm.llm</c>).</param>
+    /// <param name="name">The span's name (default <c>chat</c>, so the span is <c>chat.llm</c>).</param>
     /// <returns>The span (a no-op when not recorded).</returns>
     public RaindropSpan StartLlmSpan(string model, IReadOnlyList<LlmMessage>? prompt = null, string? name = null)
     {

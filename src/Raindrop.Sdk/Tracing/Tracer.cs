@@ -158,7 +158,7 @@ internal sealed partial class Tracer
     public RaindropSpan StartLlm(Interaction? interaction, string model, IReadOnlyList<LlmMessage>? prompt, string? name)
     {
         var previous = Activity.Current;
-        var activity = Start(interaction, SpanAttributes.KindLlm, name ?? "llm", null);
+        var activity = Start(interaction, SpanAttributes.KindLlm, name ?? "chat", null);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag(SpanAttributes.RequestModel, model);

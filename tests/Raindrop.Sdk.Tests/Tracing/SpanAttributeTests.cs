@@ -100,7 +100,7 @@ public class SpanAttributeTests
 
         var spans = t.SpansOf(eventId);
         var names = spans.Select(s => s.DisplayName).OrderBy(n => n, StringComparer.Ordinal).ToArray();
-        Assert.Equal(new[] { "cache.tool", "format.tool", "llm.llm", "plan.task", "search.tool", "support_chat.workflow" }, names);
+        Assert.Equal(new[] { "cache.tool", "chat.llm", "format.tool", "plan.task", "search.tool", "support_chat.workflow" }, names);
         foreach (var span in spans)
         {
             Assert.Equal(eventId, span.GetTagItem(Attr.EventId));
@@ -225,7 +225,7 @@ public class SpanAttributeTests
         llm.End();
         Assert.Null(Activity.Current);
 
-        var span = t.Span(eventId, "llm.llm");
+        var span = t.Span(eventId, "chat.llm");
         Assert.Equal("llm", span.GetTagItem(Attr.Kind));
         Assert.Equal("gpt-4o", span.GetTagItem("gen_ai.request.model"));
         Assert.Equal("system", span.GetTagItem("gen_ai.prompt.0.role"));
