@@ -15,7 +15,6 @@ internal static class SpanAttributes
     public const string ConvoId = AssociationPrefix + "convo_id";
     public const string EventName = AssociationPrefix + "event_name";
 
-    public const string GenAiSystem = "gen_ai.system";
     public const string GenAiOperation = "gen_ai.operation.name";
     public const string RequestModel = "gen_ai.request.model";
     public const string ResponseModel = "gen_ai.response.model";
