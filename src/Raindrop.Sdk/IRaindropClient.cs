@@ -47,10 +47,14 @@ public interface IRaindropClient : IAsyncDisposable
     Interaction? ResumeInteraction();
 
     /// <summary>
-    /// Sends everything queued before the call (and pending interaction updates, and finished spans) and completes
-    /// when it is delivered or has permanently failed. Never throws but for cancellation of <paramref name="cancellationToken"/>.
+    /// Sends everything queued before the call (and pending interaction updates, and finished spans) and waits until
+    /// it is delivered or permanently rejected, or until <see cref="RaindropOptions.FlushTimeout"/> (default 10 s) has
+    /// passed, whichever comes first (WIRE.md §5). The deadline drops nothing: items still retrying stay queued and
+    /// keep retrying in the background. Never throws but for cancellation of <paramref name="cancellationToken"/>.
     /// </summary>
-    /// <param name="cancellationToken">Stops waiting (delivery goes on in the background).</param>
-    /// <returns>A task that completes when the flush is done.</returns>
-    Task FlushAsync(CancellationToken cancellationToken = default);
+    /// <param name="cancellationToken">Stops waiting (delivery goes on in the background); throws
+    /// <see cref="OperationCanceledException"/> when it fires.</param>
+    /// <returns><see langword="true"/> when everything queued before the call was delivered or permanently rejected;
+    /// <see langword="false"/> when the flush deadline came first.</returns>
+    Task<bool> FlushAsync(CancellationToken cancellationToken = default);
 }

@@ -179,17 +179,26 @@ public sealed partial class RaindropClient : IRaindropClient
     }
 
     /// <inheritdoc />
-    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    public async Task<bool> FlushAsync(CancellationToken cancellationToken = default)
     {
         if (_pipeline is null || IsClosed)
         {
-            return;
+            return true;
         }
 
         Interactions.FlushPending();
-        await Task.WhenAll(
-            _pipeline.FlushAsync(cancellationToken),
-            SpanExport.FlushAsync(_options.CloseTimeout, cancellationToken)).ConfigureAwait(false);
+        var timeout = _options.FlushTimeout;
+        var done = Task.WhenAll(_pipeline.FlushAsync(), SpanExport.FlushAsync(timeout));
+        try
+        {
+            // The deadline only stops the wait: nothing is cancelled or dropped (WIRE.md §5).
+            var results = await done.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+            return results[1];
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

@@ -47,6 +47,12 @@ public sealed partial class RaindropOptions
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// The most one <c>FlushAsync</c> waits before it returns <see langword="false"/> (WIRE.md §5). Its deadline drops
+    /// nothing: what is still retrying stays queued. Zero returns at once. Default 10 s.
+    /// </summary>
+    public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// The longest <c>ai_data.input</c>/<c>ai_data.output</c> sent; longer text is cut to exactly this many
     /// chars ending in <c>...[truncated by raindrop]</c> (below the marker's 26 chars, text is cut to the start of
     /// the marker). Default 1,000,000.
@@ -127,6 +133,7 @@ public sealed partial class RaindropOptions
         // Zero is meaningful for these: send as soon as there is something, or close without waiting.
         NotNegative(errors, nameof(FlushInterval), FlushInterval);
         NotNegative(errors, nameof(CloseTimeout), CloseTimeout);
+        NotNegative(errors, nameof(FlushTimeout), FlushTimeout);
         NotNegative(errors, nameof(PartialFlushInterval), PartialFlushInterval);
         Positive(errors, nameof(RequestTimeout), RequestTimeout);
         Positive(errors, nameof(MaxRetryDuration), MaxRetryDuration);

@@ -47,6 +47,16 @@ internal readonly struct JsonArgs
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) ? n : throw Wrong(name, "an integer", value);
     }
 
+    public long? OptionalLong(string name)
+    {
+        if (!TryGet(name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : throw Wrong(name, "an integer", value);
+    }
+
     public double RequiredDouble(string name) => OptionalDouble(name) ?? throw Missing(name);
 
     public double? OptionalDouble(string name)

@@ -50,9 +50,12 @@ internal sealed class DeliveryPipeline : IDisposable
 
     public RouteWorker Identify { get; }
 
-    /// <summary>Completes when everything queued before the call is delivered or has failed, or when the token fires.</summary>
-    public Task FlushAsync(CancellationToken cancellationToken) =>
-        Task.WhenAll(_workers.Select(w => w.FlushAsync())).WaitAsync(cancellationToken);
+    /// <summary>Completes (with true) when everything queued before the call is delivered or has permanently failed.</summary>
+    public async Task<bool> FlushAsync()
+    {
+        await Task.WhenAll(_workers.Select(w => w.FlushAsync())).ConfigureAwait(false);
+        return true;
+    }
 
     /// <summary>
     /// Stops intake and drains every route under one deadline: whatever is not sent when it passes is

@@ -65,25 +65,31 @@ internal sealed class TraceExport : IDisposable
         return processor;
     }
 
-    /// <summary>Exports finished spans now, within <paramref name="timeout"/>; off the caller's thread.</summary>
-    public Task FlushAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Exports finished spans now, off the caller's thread; true when every processor exported within
+    /// <paramref name="timeout"/>.
+    /// </summary>
+    public Task<bool> FlushAsync(TimeSpan timeout)
     {
         var processors = Snapshot();
         if (processors.Length == 0)
         {
-            return Task.CompletedTask;
+            return Task.FromResult(true);
         }
 
         var ms = ToMilliseconds(timeout);
         return Task.Run(
             () =>
             {
+                var all = true;
                 foreach (var p in processors)
                 {
-                    p.ForceFlush(ms);
+                    all &= p.ForceFlush(ms);
                 }
+
+                return all;
             },
-            CancellationToken.None).WaitAsync(cancellationToken);
+            CancellationToken.None);
     }
 
     /// <summary>Exports what is left and stops, within <paramref name="timeout"/>, never longer.</summary>
