@@ -18,11 +18,11 @@ internal static class HotPathWarmup
             Prepare((Action<Signal>)client.TrackSignal);
             Prepare((Action<string, IReadOnlyDictionary<string, object?>?>)client.Identify);
             Prepare((Func<InteractionOptions, Interaction>)client.Begin);
-            Prepare((Func<IReadOnlyDictionary<string, object?>?, KeyValuePair<string, object?>[]?>)InputNormalizer.Copy);
+            Prepare((Func<IEnumerable<KeyValuePair<string, object?>>?, KeyValuePair<string, object?>[]?>)client.Input.Members);
             Prepare((Func<string>)EventIds.New);
 
             // The enqueue path and the item types, exercised without queuing anything.
-            _ = new EventItem(EventIds.New(), "u", "e", client.Input.Now(), InputNormalizer.Copy(new Dictionary<string, object?> { ["k"] = "v" }), null, client.Input.Text("x"), null, null, null, null);
+            _ = new EventItem(EventIds.New(), "u", "e", client.Input.Now(), client.Input.Members(new Dictionary<string, object?> { ["k"] = "v" }), null, client.Input.Text("x"), null, null, null, null);
             _ = new SignalItem(new Signal { EventId = "e", Name = "n" }, null);
             _ = new IdentifyItem("u", null);
             RuntimeHelpers.PrepareMethod(typeof(RouteWorker).GetMethod(nameof(RouteWorker.TryEnqueue))!.MethodHandle);

@@ -4,7 +4,8 @@ namespace Raindrop;
 
 /// <summary>
 /// The caller-side stage: checks required arguments (throwing <see cref="ArgumentException"/> naming them),
-/// copies what the caller may mutate later, redacts (opt-in) and caps the AI text fields.
+/// snapshots what the caller may mutate later or that may throw (<see cref="ValueSnapshot"/>), redacts (opt-in) and
+/// caps the AI text fields.
 /// </summary>
 internal sealed class InputNormalizer
 {
@@ -12,13 +13,17 @@ internal sealed class InputNormalizer
     private readonly int _maxTextChars;
     private readonly TimeProvider _time;
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
+    private readonly Diagnostics.SdkMetrics _metrics;
+    private readonly Diagnostics.RateLimiter _unserializableWarnings;
     private int _warnedRedactor;
 
     public const string RedactionFailed = "<REDACTION FAILED>";
 
-    public InputNormalizer(RaindropOptions options, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger)
+    public InputNormalizer(RaindropOptions options, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger, Diagnostics.SdkMetrics metrics)
     {
         _logger = logger;
+        _metrics = metrics;
+        _unserializableWarnings = new Diagnostics.RateLimiter(time);
         _redactor = options.RedactPii ? options.Redactor ?? PiiRedactor.Instance : null;
         _maxTextChars = options.MaxTextFieldChars;
         _time = time;
@@ -58,11 +63,6 @@ internal sealed class InputNormalizer
         return TextLimits.Truncate(value, _maxTextChars);
     }
 
-    /// <summary>
-    /// Copies the caller's top-level properties into one compact array (a queued item holds it until sent: one
-    /// object per item instead of a dictionary's three keeps the queue light on the GC).
-    /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     // A custom redactor that throws must not reach the caller, nor let the unredacted text through.
     private string Redact(string text)
     {
@@ -81,62 +81,87 @@ internal sealed class InputNormalizer
         }
     }
 
-    public static KeyValuePair<string, object?>[]? Copy(IReadOnlyDictionary<string, object?>? properties)
+    /// <summary>
+    /// Snapshots the caller's top-level properties or traits into one compact array (WIRE.md §2): nested values
+    /// become immutable JSON-shaped data, lazy sequences are enumerated once, here, and a value that throws is
+    /// described, counted and warned about, never thrown.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
+    public KeyValuePair<string, object?>[]? Members(IEnumerable<KeyValuePair<string, object?>>? members)
     {
-        if (properties is null || properties.Count == 0)
+        if (members is null)
         {
             return null;
         }
 
-        var copy = new KeyValuePair<string, object?>[properties.Count];
-        var i = 0;
-        if (properties is Dictionary<string, object?> d)
-        {
-            foreach (var pair in d)
-            {
-                copy[i++] = pair;
-            }
-        }
-        else
-        {
-            foreach (var pair in properties)
-            {
-                if (i == copy.Length)
-                {
-                    break; // a dictionary that grew while copied: keep what was counted
-                }
-
-                copy[i++] = pair;
-            }
-        }
-
-        return i == copy.Length ? copy : copy[..i];
+        var report = default(ValueSnapshot.Report);
+        var copy = ValueSnapshot.Members(members, ref report);
+        Report(report);
+        return copy;
     }
 
-    public static IReadOnlyList<Attachment>? Copy(IReadOnlyList<Attachment>? attachments, string owner)
+    /// <summary>Snapshots one app value (a property set alone, a span's input or output); see <see cref="Members"/>.</summary>
+    public object? Value(object? value)
     {
-        if (attachments is null || attachments.Count == 0)
+        var report = default(ValueSnapshot.Report);
+        var copy = ValueSnapshot.Value(value, ref report);
+        Report(report);
+        return copy;
+    }
+
+    private void Report(in ValueSnapshot.Report report)
+    {
+        if (report.Failures == 0)
+        {
+            return;
+        }
+
+        _metrics.Unserializable(report.Failures);
+        if (_unserializableWarnings.TryAcquire(report.Failures, out var total))
+        {
+            Diagnostics.Log.ValueUnserializable(_logger, total, report.FirstReason);
+        }
+    }
+
+    /// <summary>
+    /// Copies and checks attachments: a null attachment or <c>Value</c>, or an unknown enum, is a missing argument
+    /// (<see cref="ArgumentException"/>); a list that throws while read keeps what was read, with a warning.
+    /// </summary>
+    public IReadOnlyList<Attachment>? Attachments(IReadOnlyList<Attachment>? attachments, string owner)
+    {
+        if (attachments is null)
         {
             return null;
         }
 
-        var copy = new Attachment[attachments.Count];
-        for (var i = 0; i < copy.Length; i++)
+        var copy = new List<Attachment>();
+        string? invalid = null;
+        try
         {
-            var a = attachments[i] ?? throw new ArgumentException($"{owner}.Attachments[{i}] is null.", "Attachments");
-            if (a.Value is null)
+            foreach (var a in attachments)
             {
-                throw new ArgumentException($"{owner}.Attachments[{i}].Value is required and was null.", "Attachments");
-            }
+                invalid = a is null ? $"{owner}.Attachments[{copy.Count}] is null."
+                    : a.Value is null ? $"{owner}.Attachments[{copy.Count}].Value is required and was null."
+                    : !Enum.IsDefined(a.Type) || !Enum.IsDefined(a.Role) ? $"{owner}.Attachments[{copy.Count}] has an unknown Type or Role."
+                    : null;
+                if (invalid is not null)
+                {
+                    break;
+                }
 
-            if (!Enum.IsDefined(a.Type) || !Enum.IsDefined(a.Role))
-            {
-                throw new ArgumentException($"{owner}.Attachments[{i}] has an unknown Type or Role.", "Attachments");
+                copy.Add(a!);
             }
-
-            copy[i] = a;
+        }
+        catch (Exception ex)
+        {
+            Report(new ValueSnapshot.Report { Failures = 1, FirstReason = ex.GetType().Name });
         }
 
-        return copy;
+        if (invalid is not null)
+        {
+            throw new ArgumentException(invalid, "Attachments");
+        }
+
+        return copy.Count == 0 ? null : copy;
     }
 }

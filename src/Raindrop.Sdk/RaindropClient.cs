@@ -36,7 +36,7 @@ public sealed partial class RaindropClient : IRaindropClient
         _options = options;
         _time = options.TimeProvider ?? TimeProvider.System;
         _logger = options.LoggerFactory?.CreateLogger("Raindrop.Sdk") ?? NullLogger.Instance;
-        _input = new InputNormalizer(options, _time, _logger);
+        _input = new InputNormalizer(options, _time, _logger, _metrics);
         RaindropOptions.TryNormalizeEndpoint(options.Endpoint, out var baseUri);
         BaseUri = baseUri;
 
@@ -47,24 +47,34 @@ public sealed partial class RaindropClient : IRaindropClient
 
         IsEnabled = !options.Disabled && !string.IsNullOrEmpty(options.WriteKey);
 
-        // Building the OpenTelemetry provider is most of the constructor's time: do it beside the rest, and have it
-        // listening before the constructor returns, so no early span is lost.
-        var spanExport = Task.Run(() => new Tracing.TraceExport(this, options, baseUri, _time, _logger));
-        if (IsEnabled)
+        // Background loops and threads (delivery workers, the partial-event sweep, the OpenTelemetry export thread)
+        // start without the creator's ExecutionContext: no ambient Activity or interaction of the code that happened
+        // to create the client leaks into them (WIRE.md §7).
+        var flow = ExecutionContext.IsFlowSuppressed() ? default(AsyncFlowControl?) : ExecutionContext.SuppressFlow();
+        try
         {
-            _pipeline = new DeliveryPipeline(options, baseUri, _time, _metrics, _logger, RaiseDeliveryFailed);
+            // Building the OpenTelemetry provider is most of the constructor's time: do it beside the rest, and have it
+            // listening before the constructor returns, so no early span is lost.
+            var spanExport = Task.Run(() => new Tracing.TraceExport(this, options, baseUri, _time, _logger));
+            if (IsEnabled)
+            {
+                _pipeline = new DeliveryPipeline(options, baseUri, _time, _metrics, _logger, RaiseDeliveryFailed);
+            }
+
+            Interactions = new Interactions.InteractionRegistry(this, options, _time, _logger);
+            SpanExport = spanExport.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            flow?.Undo();
         }
 
-        Interactions = new Interactions.InteractionRegistry(this, options, _time, _logger);
         Tracer = new Tracing.Tracer(this, options, _time, _logger);
         if (IsEnabled)
         {
             HotPathWarmup.Run(this);
-        }
+            LiveClients.Add(this, options.CaptureUnownedSpans, _logger);
 
-        SpanExport = spanExport.GetAwaiter().GetResult();
-        if (IsEnabled)
-        {
             // An app that exits without disposing the client still gets what it queued sent, within CloseTimeout.
             AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         }
@@ -94,6 +104,8 @@ public sealed partial class RaindropClient : IRaindropClient
 
     internal ILogger Logger => _logger;
 
+    internal bool TakesUnownedSpans => _options.CaptureUnownedSpans;
+
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <inheritdoc />
@@ -109,7 +121,7 @@ public sealed partial class RaindropClient : IRaindropClient
         }
 
         var eventId = InputNormalizer.Optional(aiEvent.EventId) ?? InputNormalizer.NewEventId();
-        var attachments = InputNormalizer.Copy(aiEvent.Attachments, nameof(AiEvent));
+        var attachments = _input.Attachments(aiEvent.Attachments, nameof(AiEvent));
         if (!Accepting(nameof(TrackAi)))
         {
             return eventId;
@@ -120,7 +132,7 @@ public sealed partial class RaindropClient : IRaindropClient
             userId,
             name,
             aiEvent.Timestamp ?? _input.Now(),
-            InputNormalizer.Copy(aiEvent.Properties),
+            _input.Members(aiEvent.Properties),
             attachments,
             _input.Text(aiEvent.Input),
             _input.Text(aiEvent.Output),
@@ -138,14 +150,14 @@ public sealed partial class RaindropClient : IRaindropClient
         var userId = InputNormalizer.Require(trackEvent.UserId, nameof(TrackEvent.UserId), nameof(TrackEvent));
         var name = InputNormalizer.Require(trackEvent.Event, nameof(TrackEvent.Event), nameof(TrackEvent));
         var eventId = InputNormalizer.Optional(trackEvent.EventId) ?? InputNormalizer.NewEventId();
-        var attachments = InputNormalizer.Copy(trackEvent.Attachments, nameof(TrackEvent));
+        var attachments = _input.Attachments(trackEvent.Attachments, nameof(TrackEvent));
         if (!Accepting(nameof(Track)))
         {
             return eventId;
         }
 
         _pipeline!.Events.TryEnqueue(new EventItem(
-            eventId, userId, name, trackEvent.Timestamp ?? _input.Now(), InputNormalizer.Copy(trackEvent.Properties), attachments,
+            eventId, userId, name, trackEvent.Timestamp ?? _input.Now(), _input.Members(trackEvent.Properties), attachments,
             input: null, output: null, model: null, convoId: null, isPending: null));
         return eventId;
     }
@@ -164,7 +176,7 @@ public sealed partial class RaindropClient : IRaindropClient
 
         if (Accepting(nameof(TrackSignal)))
         {
-            _pipeline!.Signals.TryEnqueue(new SignalItem(signal, InputNormalizer.Copy(signal.Properties)));
+            _pipeline!.Signals.TryEnqueue(new SignalItem(signal, _input.Members(signal.Properties)));
         }
     }
 
@@ -174,7 +186,7 @@ public sealed partial class RaindropClient : IRaindropClient
         InputNormalizer.Require(userId, nameof(userId), nameof(Identify));
         if (Accepting(nameof(Identify)))
         {
-            _pipeline!.Identify.TryEnqueue(new IdentifyItem(userId, InputNormalizer.Copy(traits)));
+            _pipeline!.Identify.TryEnqueue(new IdentifyItem(userId, _input.Members(traits)));
         }
     }
 
@@ -186,7 +198,15 @@ public sealed partial class RaindropClient : IRaindropClient
             return true;
         }
 
-        Interactions.FlushPending();
+        try
+        {
+            Interactions.FlushPending();
+        }
+        catch (Exception ex)
+        {
+            Log.BackgroundError(_logger, ex);
+        }
+
         var timeout = _options.FlushTimeout;
         var done = Task.WhenAll(_pipeline.FlushAsync(), SpanExport.FlushAsync(timeout));
         try
@@ -215,17 +235,31 @@ public sealed partial class RaindropClient : IRaindropClient
         }
 
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        LiveClients.Remove(this);
         try
         {
             if (_pipeline is not null)
             {
+                // Each stage is contained, so one that fails cannot skip the drain after it (WIRE.md §5: never throws).
+                try
+                {
+                    await Interactions.CloseAllAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Log.BackgroundError(_logger, ex);
+                }
+
                 // One deadline for both: events and spans drain side by side.
-                await Interactions.CloseAllAsync().ConfigureAwait(false);
                 await Task.WhenAll(
                     _pipeline.CloseAsync(_options.CloseTimeout),
                     SpanExport.ShutdownAsync(_options.CloseTimeout)).ConfigureAwait(false);
                 _pipeline.Dispose();
             }
+        }
+        catch (Exception ex)
+        {
+            Log.BackgroundError(_logger, ex);
         }
         finally
         {

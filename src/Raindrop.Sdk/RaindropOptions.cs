@@ -91,6 +91,13 @@ public sealed partial class RaindropOptions
     /// </summary>
     public IList<string>? InstrumentedSources { get; set; }
 
+    /// <summary>
+    /// Whether this client may receive spans that belong to no client's interaction (an AI library's LLM call made
+    /// outside any interaction). With several clients in one process such a span reaches at most one project: the
+    /// oldest live client that allows it (WIRE.md §7). Set false on the others to choose. Default true.
+    /// </summary>
+    public bool CaptureUnownedSpans { get; set; } = true;
+
     /// <summary>Also export the app's other spans (HTTP, database) that reach the Raindrop processor. Default false.</summary>
     public bool ExportAllSpans { get; set; }
 

@@ -139,8 +139,9 @@ internal sealed class BatchSerializer
             WriteOnce(item, writer, scratch, cap, mode);
             return true;
         }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or NotSupportedException or FormatException or JsonException)
+        catch (Exception)
         {
+            // Values are snapshots (ValueSnapshot), so this is a last resort: the item is retried smaller or bare.
             return false;
         }
     }

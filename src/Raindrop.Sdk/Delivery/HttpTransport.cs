@@ -86,6 +86,11 @@ internal sealed class HttpTransport : IDisposable
     public async Task<SendOutcome> SendAsync(Route route, RequestBody body, Action<SendOutcome>? onRetry, CancellationToken cancellationToken)
     {
         var uri = new Uri(_baseUri, route.Path);
+
+        // The SDK's own requests stay out of the app's telemetry (WIRE.md §7): no ambient span to parent them or to
+        // propagate, and OpenTelemetry instrumentation (HttpClient spans) suppressed for this flow.
+        System.Diagnostics.Activity.Current = null;
+        using var suppressed = OpenTelemetry.SuppressInstrumentationScope.Begin();
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(StartedKey, _time.GetTimestamp());
         context.Properties.Set(OnRetryKey, onRetry);

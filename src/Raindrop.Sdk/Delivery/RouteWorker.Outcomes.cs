@@ -56,7 +56,8 @@ internal sealed partial class RouteWorker
     /// </summary>
     public void Abandon()
     {
-        var count = 0;
+        // What the loop holds in a batch it has not sent yet is counted now, before close returns.
+        var count = Interlocked.Exchange(ref _held, 0);
         foreach (var body in _unsettled.Keys)
         {
             if (body.TrySettle())

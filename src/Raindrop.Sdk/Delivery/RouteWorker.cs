@@ -39,6 +39,7 @@ internal sealed partial class RouteWorker
     private volatile bool _failing;
     private volatile bool _closing;
     private int _itemsToFill;
+    private int _held; // items the loop has taken from the channel but not yet handed to a request (close counts them)
     private Task _loop = Task.CompletedTask;
 
     public RouteWorker(Route route, DeliveryContext context)
@@ -56,7 +57,14 @@ internal sealed partial class RouteWorker
 
     public Task Completion => _loop;
 
-    public void Start() => _loop = Task.Run(RunAsync);
+    /// <summary>Starts the loop; a loop that fails unexpectedly (a bug) is logged and restarted, so the route lives on.</summary>
+    public void Start() => _loop = Task.Run(async () =>
+    {
+        while (await RunAsync().ConfigureAwait(false))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _ctx.Time).ConfigureAwait(false); // no hot spin on a repeating bug
+        }
+    });
 
     /// <summary>Queues an item; false once the route is closed. Never blocks.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
@@ -112,7 +120,8 @@ internal sealed partial class RouteWorker
 
     private void Wake() => Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
 
-    private async Task RunAsync()
+    /// <returns>True when the loop failed and should be restarted.</returns>
+    private async Task<bool> RunAsync()
     {
         var batch = new List<QueuedItem>(_batchSize);
         long batchBytes = 0;
@@ -210,12 +219,15 @@ internal sealed partial class RouteWorker
             }
 
             await Task.WhenAll(_inflight.Select(f => f.Task)).ConfigureAwait(false);
+            return false;
         }
         catch (Exception ex)
         {
-            // A bug, not a delivery failure: count what this loop held, never let it reach the app.
-            Log.WorkerError(_ctx.Logger, ex, _route.Path, batch.Count);
-            _ctx.Metrics.Failed(_route.Path, batch.Count);
+            // A bug, not a delivery failure: count what this loop held, never let it reach the app, and go on.
+            var lost = Interlocked.Exchange(ref _held, 0);
+            Log.WorkerError(_ctx.Logger, ex, _route.Path, lost);
+            _ctx.Metrics.Failed(_route.Path, lost);
+            return !_ctx.CloseDeadline.IsCancellationRequested;
         }
         finally
         {
@@ -226,8 +238,9 @@ internal sealed partial class RouteWorker
         }
     }
 
-    private static void Take(List<QueuedItem> batch, QueuedItem item, ref long batchBytes)
+    private void Take(List<QueuedItem> batch, QueuedItem item, ref long batchBytes)
     {
+        Interlocked.Increment(ref _held);
         batch.Add(item);
         batchBytes += item.EstimatedBytes;
     }
@@ -242,10 +255,24 @@ internal sealed partial class RouteWorker
         }
 
         _ctx.Budget.Remove(count, bytes);
+
+        // Claim the batch's items from the held count; after the close deadline, Abandon has counted them already.
+        int held, claimed;
+        do
+        {
+            held = Volatile.Read(ref _held);
+            claimed = Math.Min(held, count);
+        }
+        while (Interlocked.CompareExchange(ref _held, held - claimed, held) != held);
+
         if (_ctx.CloseDeadline.IsCancellationRequested)
         {
             batch.Clear();
-            Dropped(count);
+            if (claimed > 0)
+            {
+                Dropped(claimed);
+            }
+
             return;
         }
 

@@ -11,6 +11,15 @@ internal static partial class Log
     [LoggerMessage(102, LogLevel.Warning, "The Raindrop Redactor threw; the text was replaced by <REDACTION FAILED> rather than sent unredacted (logged once).")]
     public static partial void RedactorThrew(ILogger logger, Exception exception);
 
+    [LoggerMessage(103, LogLevel.Warning, "Raindrop could not serialize {Count} app value(s) since the last report (at most one line per 30 s); each was sent as a short description and the rest of its event kept. First reason: {Reason}")]
+    public static partial void ValueUnserializable(ILogger logger, long count, string? reason);
+
+    [LoggerMessage(104, LogLevel.Warning, "{Count} Raindrop clients are alive in this process: create one client per write key and reuse it (each holds its own queue, workers and connections); dispose the ones you are done with.")]
+    public static partial void ManyClients(ILogger logger, int count);
+
+    [LoggerMessage(105, LogLevel.Error, "A Raindrop background task failed unexpectedly; it was restarted and the app was not affected.")]
+    public static partial void BackgroundError(ILogger logger, Exception exception);
+
     [LoggerMessage(101, LogLevel.Warning, "Raindrop client is closed: {Call} was ignored (further calls after close are not logged).")]
     public static partial void CalledAfterClose(ILogger logger, string call);
 

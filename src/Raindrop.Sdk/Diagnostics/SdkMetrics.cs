@@ -16,11 +16,13 @@ internal sealed class SdkMetrics : IDisposable
     private readonly Counter<long> _retried;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _failed;
+    private readonly Counter<long> _unserializable;
     private long _enqueuedCount;
     private long _sentCount;
     private long _retriedCount;
     private long _droppedCount;
     private long _failedCount;
+    private long _unserializableCount;
 
     public SdkMetrics()
     {
@@ -30,6 +32,7 @@ internal sealed class SdkMetrics : IDisposable
         _retried = _meter.CreateCounter<long>("raindrop.requests.retried", "{request}", "Request attempts that were retried.");
         _dropped = _meter.CreateCounter<long>("raindrop.items.dropped", "{item}", "Items dropped: queue full, or not sent by the close deadline.");
         _failed = _meter.CreateCounter<long>("raindrop.items.failed", "{item}", "Items the server rejected or that kept failing past the retry budget.");
+        _unserializable = _meter.CreateCounter<long>("raindrop.values.unserializable", "{value}", "App values that threw or could not be serialized and were sent as a short description.");
     }
 
     public RaindropStatistics Snapshot() => new(
@@ -37,7 +40,8 @@ internal sealed class SdkMetrics : IDisposable
         Interlocked.Read(ref _sentCount),
         Interlocked.Read(ref _retriedCount),
         Interlocked.Read(ref _droppedCount),
-        Interlocked.Read(ref _failedCount));
+        Interlocked.Read(ref _failedCount),
+        Interlocked.Read(ref _unserializableCount));
 
     public void Enqueued(string route)
     {
@@ -55,6 +59,12 @@ internal sealed class SdkMetrics : IDisposable
     public void Dropped(string route, int count) => Add(ref _droppedCount, _dropped, route, count);
 
     public void Failed(string route, int count) => Add(ref _failedCount, _failed, route, count);
+
+    public void Unserializable(int count)
+    {
+        Interlocked.Add(ref _unserializableCount, count);
+        _unserializable.Add(count);
+    }
 
     public void Dispose() => _meter.Dispose();
 

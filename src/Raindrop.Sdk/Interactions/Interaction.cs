@@ -74,6 +74,7 @@ public sealed partial class Interaction : IAsyncDisposable, IDisposable
     public void SetProperty(string key, object? value)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
+        value = _registry.Client.Input.Value(value); // snapshot now, on the caller's thread (WIRE.md §2)
         Update(nameof(SetProperty), (key, value), static (self, kv) => (self._properties ??= new(StringComparer.Ordinal))[kv.key] = kv.value);
     }
 
@@ -82,14 +83,18 @@ public sealed partial class Interaction : IAsyncDisposable, IDisposable
     public void SetProperties(IReadOnlyDictionary<string, object?> properties)
     {
         ArgumentNullException.ThrowIfNull(properties);
-        Update(nameof(SetProperties), properties, static (self, props) => self.MergeProperties(props));
+        var copy = _registry.Client.Input.Members(properties);
+        if (copy is not null)
+        {
+            Update(nameof(SetProperties), copy, static (self, props) => self.MergeProperties(props));
+        }
     }
 
     /// <summary>Appends attachments, in order.</summary>
     /// <param name="attachments">The attachments to add.</param>
     public void AddAttachments(params IReadOnlyList<Attachment> attachments)
     {
-        var copy = InputNormalizer.Copy(attachments, nameof(Interaction));
+        var copy = _registry.Client.Input.Attachments(attachments, nameof(Interaction));
         if (copy is not null)
         {
             Update(nameof(AddAttachments), copy, static (self, atts) => (self._attachments ??= []).AddRange(atts));
@@ -123,7 +128,8 @@ public sealed partial class Interaction : IAsyncDisposable, IDisposable
         string? model = null,
         CancellationToken cancellationToken = default)
     {
-        var atts = InputNormalizer.Copy(attachments, nameof(Interaction));
+        var atts = _registry.Client.Input.Attachments(attachments, nameof(Interaction));
+        var props = _registry.Client.Input.Members(properties);
         var text = _registry.Client.Input.Text(output);
         EventItem? item;
         lock (_gate)
@@ -134,9 +140,9 @@ public sealed partial class Interaction : IAsyncDisposable, IDisposable
                 return Task.CompletedTask;
             }
 
-            if (properties is not null)
+            if (props is not null)
             {
-                MergeProperties(properties);
+                MergeProperties(props);
             }
 
             if (atts is not null)
@@ -214,7 +220,7 @@ public sealed partial class Interaction : IAsyncDisposable, IDisposable
         }
     }
 
-    internal void SetBeginState(string? input, string? model, IReadOnlyDictionary<string, object?>? properties, IReadOnlyList<Attachment>? attachments)
+    internal void SetBeginState(string? input, string? model, KeyValuePair<string, object?>[]? properties, IReadOnlyList<Attachment>? attachments)
     {
         lock (_gate)
         {
@@ -252,7 +258,7 @@ public sealed partial class Interaction : IAsyncDisposable, IDisposable
         }
     }
 
-    private void MergeProperties(IReadOnlyDictionary<string, object?> properties)
+    private void MergeProperties(KeyValuePair<string, object?>[] properties)
     {
         var target = _properties ??= new(StringComparer.Ordinal);
         foreach (var (key, value) in properties)

@@ -42,10 +42,10 @@ internal sealed partial class InteractionRegistry : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         var userId = InputNormalizer.Require(options.UserId, nameof(InteractionOptions.UserId), nameof(InteractionOptions));
         var eventName = InputNormalizer.Require(options.Event, nameof(InteractionOptions.Event), nameof(InteractionOptions));
-        var attachments = InputNormalizer.Copy(options.Attachments, nameof(InteractionOptions));
+        var attachments = Client.Input.Attachments(options.Attachments, nameof(InteractionOptions));
         var eventId = InputNormalizer.Optional(options.EventId) ?? InputNormalizer.NewEventId();
         var interaction = new Interaction(this, eventId, userId, eventName, InputNormalizer.Optional(options.ConvoId), options.Timestamp ?? Client.Input.Now());
-        interaction.SetBeginState(Client.Input.Text(options.Input), InputNormalizer.Optional(options.Model), options.Properties, attachments);
+        interaction.SetBeginState(Client.Input.Text(options.Input), InputNormalizer.Optional(options.Model), Client.Input.Members(options.Properties), attachments);
         _current.Value = interaction;
         if (Client.IsEnabled && !Client.IsClosed)
         {
@@ -249,9 +249,17 @@ internal sealed partial class InteractionRegistry : IDisposable
 
                 foreach (var interaction in open)
                 {
-                    if (Time.GetElapsedTime(interaction.LastChange) >= quiet)
+                    try
                     {
-                        Send(interaction.TakePendingDelta());
+                        if (Time.GetElapsedTime(interaction.LastChange) >= quiet)
+                        {
+                            Send(interaction.TakePendingDelta());
+                        }
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // A bug must not end the sweep: the other interactions (and later passes) still get sent.
+                        Log.BackgroundError(_logger, ex);
                     }
                 }
             }

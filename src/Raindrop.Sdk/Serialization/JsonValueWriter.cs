@@ -7,8 +7,8 @@ using System.Text.Json.Nodes;
 namespace Raindrop.Serialization;
 
 /// <summary>
-/// Writes the caller's JSON-shaped values (properties, traits) without reflection: primitives, strings,
-/// dictionaries, lists, <see cref="JsonElement"/> and <see cref="JsonNode"/>. Strings longer than
+/// Writes snapshotted values (<see cref="ValueSnapshot"/>: properties, traits, span payloads) without reflection:
+/// primitives, strings, member arrays, lists, <see cref="JsonElement"/> and <see cref="JsonNode"/>. Strings longer than
 /// <c>stringCap</c> are truncated with the marker (used only to shrink an oversized event); nesting past
 /// <see cref="WireFormat.MaxValueDepth"/> is written as a string rather than thrown on.
 /// </summary>
@@ -152,26 +152,8 @@ internal static partial class JsonValueWriter
         }
     }
 
-    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Guarded by JsonSerializer.IsReflectionEnabledByDefault; trimmed/AOT apps get ToString().")]
-    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Guarded by JsonSerializer.IsReflectionEnabledByDefault; trimmed/AOT apps get ToString().")]
-    private static void WriteUnknown(Utf8JsonWriter writer, object value, int stringCap)
-    {
-        // Plain objects (records, anonymous types) are a convenience, not the contract: reflection where the app
-        // allows it, their text otherwise. A failure here must not lose the rest of the event.
-        if (JsonSerializer.IsReflectionEnabledByDefault)
-        {
-            try
-            {
-                var node = JsonSerializer.SerializeToNode(value, value.GetType());
-                WriteNode(writer, node, stringCap, 1);
-                return;
-            }
-            catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException or ArgumentException)
-            {
-                // fall through to the text form
-            }
-        }
-
-        WriteString(writer, Convert.ToString(value, CultureInfo.InvariantCulture) ?? value.GetType().Name, stringCap);
-    }
+    // Values reach the writer as snapshots (ValueSnapshot turned every other shape into these), so this is only a
+    // guard: a description, never app code run on the background worker.
+    private static void WriteUnknown(Utf8JsonWriter writer, object value, int stringCap) =>
+        WriteString(writer, ValueSnapshot.Describe(value.GetType().Name), stringCap);
 }

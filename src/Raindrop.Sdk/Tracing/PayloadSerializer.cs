@@ -6,28 +6,16 @@ using Raindrop.Serialization;
 namespace Raindrop.Tracing;
 
 /// <summary>
-/// Turns a span's input or output into capped JSON text. A value that cannot be written (a cycle, a stream) or
-/// that grows past the cap while being written is recorded as a short description instead: never thrown.
+/// Turns a span's input or output, already snapshotted (<see cref="ValueSnapshot"/>, WIRE.md §2), into capped JSON
+/// text. A value that grows past the cap while being written is recorded as a short description instead: never thrown.
 /// </summary>
 internal static class PayloadSerializer
 {
-    public static string Serialize(object? value, int maxChars, out bool failed)
+    public static string Serialize(object? snapshot, int maxChars)
     {
-        failed = false;
-        if (value is string s)
+        if (snapshot is string s)
         {
             return TextLimits.Truncate(s, maxChars);
-        }
-
-        if (value is Stream)
-        {
-            failed = true;
-            return Describe(value, "stream");
-        }
-
-        if (IsPlainObject(value) && !JsonSerializer.IsReflectionEnabledByDefault)
-        {
-            return TextLimits.Truncate(value!.ToString() ?? value.GetType().Name, maxChars);
         }
 
         // UTF-8 needs at most 3 bytes per UTF-16 char; past that the text is over the cap anyway.
@@ -36,41 +24,20 @@ internal static class PayloadSerializer
         {
             using (var writer = new Utf8JsonWriter(buffer, WireFormat.WriterOptions))
             {
-                if (IsPlainObject(value))
-                {
-                    SerializeObject(writer, value!);
-                }
-                else
-                {
-                    JsonValueWriter.WriteValue(writer, value, maxChars, 1);
-                }
+                JsonValueWriter.WriteValue(writer, snapshot, maxChars, 1);
             }
 
             return TextLimits.Truncate(Encoding.UTF8.GetString(buffer.WrittenSpan), maxChars);
         }
         catch (CappedBufferWriter.CapExceededException)
         {
-            failed = true;
-            return Describe(value, "too large");
+            return ValueSnapshot.Describe("too large");
         }
-        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or ArgumentException or JsonException or IOException)
+        catch (Exception ex)
         {
-            failed = true;
-            return Describe(value, ex is JsonException ? "cycle or unsupported shape" : "not serializable");
+            return ValueSnapshot.Describe(ex.GetType().Name);
         }
     }
-
-    // Records, classes and anonymous types: System.Text.Json reflection where the app allows it, so a cycle is
-    // reported as one (the property writer would fall back to ToString() silently).
-    private static bool IsPlainObject(object? value) =>
-        value is not null and not System.Collections.IEnumerable and not JsonElement and not System.Text.Json.Nodes.JsonNode
-        && !value.GetType().IsPrimitive && value is not (decimal or DateTime or DateTimeOffset or Guid or TimeSpan or Uri or Enum);
-
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only called when JsonSerializer.IsReflectionEnabledByDefault.")]
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only called when JsonSerializer.IsReflectionEnabledByDefault.")]
-    private static void SerializeObject(Utf8JsonWriter writer, object value) => JsonSerializer.Serialize(writer, value, value.GetType());
-
-    private static string Describe(object? value, string why) => $"[{value?.GetType().Name ?? "null"}: {why}]";
 
     /// <summary>A buffer writer that refuses to grow past a size, so a huge object is not written whole.</summary>
     private sealed class CappedBufferWriter(int cap) : IBufferWriter<byte>

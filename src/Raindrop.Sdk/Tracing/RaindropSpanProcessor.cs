@@ -8,7 +8,9 @@ namespace Raindrop.Tracing;
 /// library's source that begins inside one of this client's interactions (under one of its spans, or with the
 /// interaction ambient in the flow) gets the interaction's association properties. On end, a span is passed to
 /// the exporting processor when it comes from the Raindrop or an AI-library source (or any source, with
-/// <see cref="RaindropOptions.ExportAllSpans"/>) and belongs to no other client.
+/// <see cref="RaindropOptions.ExportAllSpans"/>) and belongs to this client: made by it or inside one of its
+/// interactions, or, for a span of no client, when this is the client chosen for those
+/// (<see cref="RaindropOptions.CaptureUnownedSpans"/>).
 /// </summary>
 internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
 {
@@ -64,8 +66,9 @@ internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
             return;
         }
 
-        var owner = Tracer.ClientOf(data);
-        if (owner is null || ReferenceEquals(owner, _client))
+        // A span of no client's interaction goes to one project only: the oldest live client that takes them.
+        var owner = Tracer.ClientOf(data) ?? Diagnostics.LiveClients.UnownedSpanOwner;
+        if (ReferenceEquals(owner, _client))
         {
             _export.OnEnd(data);
         }

@@ -25,14 +25,22 @@ internal sealed partial class RaindropTraceExporter : BaseExporter<Activity>
     public override ExportResult Export(in Batch<Activity> batch)
     {
         ExportResult result;
+        var ambient = Activity.Current;
         try
         {
+            // The export's own HTTP request must not become one of the app's spans (WIRE.md §7).
+            Activity.Current = null;
+            using var suppressed = SuppressInstrumentationScope.Begin();
             result = _inner.Export(batch);
         }
         catch (Exception ex)
         {
             result = ExportResult.Failure;
             LogExportThrew(_logger, ex);
+        }
+        finally
+        {
+            Activity.Current = ambient;
         }
 
         if (result != ExportResult.Success && _warnings.TryAcquire(batch.Count, out var total))

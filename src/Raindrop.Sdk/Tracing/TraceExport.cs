@@ -21,6 +21,7 @@ internal sealed class TraceExport : IDisposable
     private readonly TimeProvider _time;
     private readonly List<RaindropSpanProcessor> _processors = [];
     private readonly TracerProvider? _provider;
+    private readonly ActivityListener? _sampling;
 
     public TraceExport(RaindropClient client, RaindropOptions options, Uri baseUri, TimeProvider time, ILogger logger)
     {
@@ -33,6 +34,18 @@ internal sealed class TraceExport : IDisposable
         // Built here, not in the background: spans (ours, or an AI library's) started before the provider listens
         // would be lost. It costs start-up time once, never a hot path.
         _provider = client.IsEnabled && !options.UseExternalOpenTelemetry ? BuildProvider() : null;
+        if (client.IsEnabled && options.UseExternalOpenTelemetry)
+        {
+            // The client's own rule decides for its spans (WIRE.md §7), not the app's sampler: an ActivitySource takes
+            // the most permissive answer of its listeners, so this one keeps an app's ratio sampler from dropping an
+            // interaction's root (and with it every span of the interaction).
+            _sampling = new ActivityListener
+            {
+                ShouldListenTo = static source => source.Name == RaindropActivitySource.Name,
+                Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            };
+            ActivitySource.AddActivityListener(_sampling);
+        }
     }
 
     public Uri TracesUri { get; }
@@ -119,7 +132,11 @@ internal sealed class TraceExport : IDisposable
         }
     }
 
-    public void Dispose() => _provider?.Dispose();
+    public void Dispose()
+    {
+        _sampling?.Dispose();
+        _provider?.Dispose();
+    }
 
     private TracerProvider BuildProvider()
     {
@@ -149,8 +166,11 @@ internal sealed class TraceExport : IDisposable
 
     private HttpClient CreateHttpClient()
     {
-        // An app's handler is not ours to dispose (the wrapper is left undisposed with it); our own one is.
-        var client = _options.HttpMessageHandler is { } handler
+        // The app's HTTP stack when it gave one (WIRE.md §7): its client, else its handler. An app's handler is not
+        // ours to dispose (the wrapper is left undisposed with it); our own one is.
+        var client = _options.HttpClient is { } app
+            ? new HttpClient(new SdkUserAgentHandler(new AppHttpClientHandler(app)))
+            : _options.HttpMessageHandler is { } handler
             ? new HttpClient(new SdkUserAgentHandler(handler), disposeHandler: false)
             : new HttpClient(new SdkUserAgentHandler(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), PooledConnectionLifetime = TimeSpan.FromMinutes(5) }));
         client.Timeout = Timeout.InfiniteTimeSpan;

@@ -77,11 +77,17 @@ internal sealed partial class Tracer
         return false;
     }
 
+    // The root starts a trace of its own (WIRE.md §7): the host's Activity never decides for Raindrop. An unrecorded
+    // ambient span (every ASP.NET Core request in an app without OpenTelemetry) would otherwise make the parent-based
+    // sampler drop every span of the interaction, and a recorded one would point the root at a span Raindrop never
+    // gets. The ambient span is kept as a link.
     private static Activity? EnsureRoot(Interaction interaction, Activity? current) =>
         interaction.GetOrCreateRootSpan(() =>
         {
             var name = interaction.Event ?? "interaction";
-            var root = RaindropActivitySource.Source.StartActivity(name + "." + SpanAttributes.KindWorkflow, ActivityKind.Internal);
+            ActivityLink[]? links = current is null ? null : [new ActivityLink(current.Context)];
+            Activity.Current = null;
+            var root = RaindropActivitySource.Source.StartActivity(name + "." + SpanAttributes.KindWorkflow, ActivityKind.Internal, parentContext: default, tags: null, links: links);
             Activity.Current = current; // the root groups the interaction's spans; it is never the flow's current span
             if (root is not null)
             {

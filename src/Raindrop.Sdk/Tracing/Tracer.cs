@@ -13,9 +13,9 @@ internal sealed partial class Tracer
 {
     private readonly int _maxChars;
     private readonly ILogger _logger;
+    private readonly Diagnostics.RateLimiter _failures;
     private readonly TimeProvider _time;
     private readonly RaindropClient _client;
-    private int _warnedPayload;
 
     public Tracer(RaindropClient client, RaindropOptions options, TimeProvider time, ILogger logger)
     {
@@ -23,6 +23,7 @@ internal sealed partial class Tracer
         _maxChars = options.MaxTextFieldChars;
         _time = time;
         _logger = logger;
+        _failures = new Diagnostics.RateLimiter(time);
     }
 
     /// <summary>Whether anyone listens to the <c>Raindrop.Sdk</c> source (the client's own provider, or the app's).</summary>
@@ -30,51 +31,44 @@ internal sealed partial class Tracer
 
     public static void RecordError(Activity activity, Exception error)
     {
-        activity.SetStatus(ActivityStatusCode.Error, error.Message);
-        activity.AddEvent(new ActivityEvent("exception", default, new ActivityTagsCollection
+        // The app's exception is untrusted too: an override of Message or ToString that throws costs only the details.
+        string? message = null;
+        try
         {
-            { "exception.type", error.GetType().FullName },
-            { "exception.message", error.Message },
-            { "exception.stacktrace", error.ToString() },
-        }));
+            message = error.Message;
+            activity.AddEvent(new ActivityEvent("exception", default, new ActivityTagsCollection
+            {
+                { "exception.type", error.GetType().FullName },
+                { "exception.message", message },
+                { "exception.stacktrace", error.ToString() },
+            }));
+        }
+        catch (Exception)
+        {
+            message ??= error.GetType().FullName;
+        }
+
+        activity.SetStatus(ActivityStatusCode.Error, message);
     }
 
     public string Cap(string text) => Serialization.TextLimits.Truncate(text, _maxChars);
 
-    /// <summary>Starts a span (making it <see cref="Activity.Current"/>), or returns null when it is not recorded.</summary>
+    /// <summary>
+    /// Starts a span (making it <see cref="Activity.Current"/>), or returns null when it is not recorded. Never throws:
+    /// a span that cannot be recorded must not stop the app's delegate from running.
+    /// </summary>
     public Activity? Start(Interaction? interaction, string kind, string name, SpanOptions? options, DateTimeOffset startTime = default)
     {
-        var source = RaindropActivitySource.Source;
         if (!Listening)
         {
             return null;
         }
 
-        var parent = default(ActivityContext);
-        var current = Activity.Current;
-        if (interaction is not null && !BelongsTo(current, interaction))
+        Activity? activity = null;
+        try
         {
-            parent = EnsureRoot(interaction, current)?.Context ?? default;
-        }
-
-        var activity = source.StartActivity(name + "." + kind, ActivityKind.Internal, parent, tags: null, links: null, startTime);
-        if (activity is null)
-        {
-            return null;
-        }
-
-        activity.SetCustomProperty(SpanAttributes.InteractionProperty, interaction);
-        activity.SetCustomProperty(SpanAttributes.ClientProperty, _client);
-        if (activity.IsAllDataRequested)
-        {
-            activity.SetTag(SpanAttributes.SpanKind, kind);
-            activity.SetTag(SpanAttributes.EntityName, name);
-            if (interaction is not null)
-            {
-                Associate(activity, interaction);
-            }
-
-            if (options is not null)
+            activity = StartActivity(interaction, kind, name, startTime);
+            if (activity is { IsAllDataRequested: true } && options is not null)
             {
                 if (options.Version is not null)
                 {
@@ -92,6 +86,49 @@ internal sealed partial class Tracer
                 }
             }
         }
+        catch (Exception ex)
+        {
+            Contained(ex);
+        }
+
+        return activity;
+    }
+
+    /// <summary>Logs (rate-limited) a failure of the span helpers that was kept from the app.</summary>
+    public void Contained(Exception ex)
+    {
+        if (_failures.TryAcquire(1, out var count))
+        {
+            LogSpanFailed(_logger, ex, count);
+        }
+    }
+
+    private Activity? StartActivity(Interaction? interaction, string kind, string name, DateTimeOffset startTime)
+    {
+        var parent = default(ActivityContext);
+        var current = Activity.Current;
+        if (interaction is not null && !BelongsTo(current, interaction))
+        {
+            parent = EnsureRoot(interaction, current)?.Context ?? default;
+        }
+
+        var activity = RaindropActivitySource.Source.StartActivity(name + "." + kind, ActivityKind.Internal, parent, tags: null, links: null, startTime);
+        if (activity is null)
+        {
+            return null;
+        }
+
+        activity.SetCustomProperty(SpanAttributes.InteractionProperty, interaction);
+        activity.SetCustomProperty(SpanAttributes.ClientProperty, _client);
+        if (activity.IsAllDataRequested)
+        {
+            activity.SetTag(SpanAttributes.SpanKind, kind);
+            activity.SetTag(SpanAttributes.EntityName, name);
+            if (interaction is not null)
+            {
+                Associate(activity, interaction);
+            }
+        }
 
         return activity;
     }
@@ -104,7 +141,7 @@ internal sealed partial class Tracer
             var result = await work().ConfigureAwait(false);
             if (recordResult && activity is not null)
             {
-                SetPayload(activity, SpanAttributes.EntityOutput, result);
+                RecordResult(activity, result);
             }
 
             return result;
@@ -133,7 +170,7 @@ internal sealed partial class Tracer
             var result = work();
             if (recordResult)
             {
-                SetPayload(activity, SpanAttributes.EntityOutput, result);
+                RecordResult(activity, result);
             }
 
             return result;
@@ -149,6 +186,18 @@ internal sealed partial class Tracer
         }
     }
 
+    private void RecordResult(Activity activity, object? result)
+    {
+        try
+        {
+            SetPayload(activity, SpanAttributes.EntityOutput, result);
+        }
+        catch (Exception ex)
+        {
+            Contained(ex);
+        }
+    }
+
     public RaindropSpan StartManual(Interaction? interaction, string kind, string name, SpanOptions? options)
     {
         var previous = Activity.Current;
@@ -161,21 +210,38 @@ internal sealed partial class Tracer
         var activity = Start(interaction, SpanAttributes.KindLlm, name ?? "chat", null);
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag(SpanAttributes.RequestModel, model);
-            activity.SetTag(SpanAttributes.GenAiOperation, "chat");
-            if (prompt is not null)
+            try
             {
-                for (var i = 0; i < prompt.Count; i++)
-                {
-                    activity.SetTag(SpanAttributes.PromptPrefix + i + ".role", prompt[i].Role);
-                    activity.SetTag(SpanAttributes.PromptPrefix + i + ".content", Cap(prompt[i].Content));
-                }
-
-                SetPayload(activity, SpanAttributes.EntityInput, prompt.Select(m => new Dictionary<string, object?> { ["role"] = m.Role, ["content"] = m.Content }).ToList());
+                RecordPrompt(activity, model, prompt);
+            }
+            catch (Exception ex)
+            {
+                Contained(ex);
             }
         }
 
         return new RaindropSpan(this, activity, previous);
+    }
+
+    private void RecordPrompt(Activity activity, string model, IReadOnlyList<LlmMessage>? prompt)
+    {
+        activity.SetTag(SpanAttributes.RequestModel, model);
+        activity.SetTag(SpanAttributes.GenAiOperation, "chat");
+        if (prompt is null)
+        {
+            return;
+        }
+
+        var messages = new List<Dictionary<string, object?>>();
+        foreach (var message in prompt)
+        {
+            var i = messages.Count;
+            activity.SetTag(SpanAttributes.PromptPrefix + i + ".role", message.Role);
+            activity.SetTag(SpanAttributes.PromptPrefix + i + ".content", message.Content is null ? null : Cap(message.Content));
+            messages.Add(new() { ["role"] = message.Role, ["content"] = message.Content });
+        }
+
+        SetPayload(activity, SpanAttributes.EntityInput, messages);
     }
 
     public void TrackTool(Interaction? interaction, string name, object? input, object? output, TimeSpan duration, Exception? error)
@@ -210,34 +276,28 @@ internal sealed partial class Tracer
             return;
         }
 
-        var text = PayloadSerializer.Serialize(value, _maxChars, out var failed);
-        if (failed && Interlocked.Exchange(ref _warnedPayload, 1) == 0)
-        {
-            LogPayloadNotSerializable(_logger, key, value?.GetType().FullName ?? "null");
-        }
-
-        activity.SetTag(key, text);
+        activity.SetTag(key, PayloadSerializer.Serialize(_client.Input.Value(value), _maxChars));
     }
 
     public void SetProperties(Activity? activity, IReadOnlyDictionary<string, object?> properties)
     {
-        if (activity is not { IsAllDataRequested: true })
+        if (activity is not { IsAllDataRequested: true } || _client.Input.Members(properties) is not { } members)
         {
             return;
         }
 
-        foreach (var (key, value) in properties)
+        foreach (var (key, value) in members)
         {
             object? tag = value switch
             {
                 null => null,
                 string or bool or int or long or double => value,
-                _ => PayloadSerializer.Serialize(value, _maxChars, out _),
+                _ => PayloadSerializer.Serialize(value, _maxChars),
             };
             activity.SetTag(SpanAttributes.AssociationPrefix + key, tag);
         }
     }
 
-    [LoggerMessage(400, LogLevel.Warning, "Raindrop could not record a span's {Key} ({Type}): it was recorded as a short description (logged once per client).")]
-    private static partial void LogPayloadNotSerializable(ILogger logger, string key, string type);
+    [LoggerMessage(400, LogLevel.Warning, "Raindrop could not record {Count} span detail(s) since the last report (at most one line per 30 s); the app's code ran unaffected.")]
+    private static partial void LogSpanFailed(ILogger logger, Exception exception, long count);
 }
