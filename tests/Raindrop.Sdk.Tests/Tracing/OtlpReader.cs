@@ -13,7 +13,8 @@ internal sealed record OtlpSpan(
     IReadOnlyDictionary<string, object?> Attributes,
     IReadOnlyList<string> Events,
     long StatusCode,
-    string StatusMessage)
+    string StatusMessage,
+    IReadOnlyList<string> LinkedTraceIds)
 {
     public string? Attr(string key) => Attributes.TryGetValue(key, out var v) ? v as string : null;
 
@@ -22,7 +23,8 @@ internal sealed record OtlpSpan(
 
 /// <summary>
 /// A tiny protobuf reader for <c>ExportTraceServiceRequest</c>: resource_spans=1 → scope_spans=2 (scope=1 →
-/// name=1) → spans=2 → Span: trace_id=1, span_id=2, parent_span_id=4, name=5, attributes=9, events=11, status=15.
+/// name=1) → spans=2 → Span: trace_id=1, span_id=2, parent_span_id=4, name=5, attributes=9, events=11, links=13
+/// (trace_id=1), status=15.
 /// </summary>
 internal static class OtlpReader
 {
@@ -78,6 +80,7 @@ internal static class OtlpReader
         long statusCode = 0;
         var attributes = new Dictionary<string, object?>(StringComparer.Ordinal);
         var events = new List<string>();
+        var links = new List<string>();
         foreach (var f in Fields(b))
         {
             switch (f.Number)
@@ -108,6 +111,16 @@ internal static class OtlpReader
                     }
 
                     break;
+                case 13:
+                    foreach (var l in Fields(f.Bytes))
+                    {
+                        if (l.Number == 1)
+                        {
+                            links.Add(Convert.ToHexStringLower(l.Bytes.Span));
+                        }
+                    }
+
+                    break;
                 case 15:
                     foreach (var s in Fields(f.Bytes))
                     {
@@ -125,7 +138,7 @@ internal static class OtlpReader
             }
         }
 
-        return new OtlpSpan(scope, traceId, spanId, parent, name, attributes, events, statusCode, statusMessage);
+        return new OtlpSpan(scope, traceId, spanId, parent, name, attributes, events, statusCode, statusMessage, links);
     }
 
     private static (string Key, object? Value) KeyValue(ReadOnlyMemory<byte> b)
