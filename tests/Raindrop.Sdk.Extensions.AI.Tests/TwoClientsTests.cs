@@ -25,20 +25,22 @@ public class TwoClientsTests
         var interactionB = b.Begin(idB);
         await chatB.GetResponseAsync("question for B", new ChatOptions { Tools = [tool] });
         await interactionB.FinishAsync();
+        a.Model.Answer = b.Model.Answer = (_, _) => ScriptedChatClient.Text("plain answer");
         await chatA.GetResponseAsync("single shot for A", new ChatOptions { AdditionalProperties = new() { ["raindrop.user_id"] = "ua" } });
+        await chatB.GetResponseAsync("single shot for B", new ChatOptions { AdditionalProperties = new() { ["raindrop.user_id"] = "ub" } });
 
         Assert.Equal("question for A", (string?)(await a.InteractionEventAsync(idA))["ai_data"]!["input"]);
         Assert.Equal("question for B", (string?)(await b.InteractionEventAsync(idB))["ai_data"]!["input"]);
         var spansA = await a.SpansAsync(s => s.Any(x => x.Name == "get_weather.tool") && s.Count(x => x.Name == "chat.llm") >= 2);
-        var spansB = await b.SpansAsync(s => s.Any(x => x.Name == "get_weather.tool") && s.Count(x => x.Name == "chat.llm") >= 2);
+        var spansB = await b.SpansAsync(s => s.Any(x => x.Name == "get_weather.tool") && s.Count(x => x.Name == "chat.llm") >= 3);
         Assert.Single(spansA, s => s.Name == "get_weather.tool" && s.EventId == idA);
         Assert.Single(spansB, s => s.Name == "get_weather.tool" && s.EventId == idB);
         Assert.DoesNotContain(spansA, s => s.EventId == idB);
         Assert.DoesNotContain(spansB, s => s.EventId == idA);
         Assert.Equal(2, spansA.Count(s => s.Name == "chat.llm"));  // A's loop call and its single shot
-        Assert.Equal(2, spansB.Count(s => s.Name == "chat.llm"));  // B's two model calls
-        Assert.Single(await a.TrackedAsync(i => i.Count >= 1));
-        Assert.Empty(b.Api.Items("events/track"));
+        Assert.Equal(3, spansB.Count(s => s.Name == "chat.llm"));  // B's two model calls and its single shot
+        Assert.Equal("ua", (string?)Assert.Single(await a.TrackedAsync(i => i.Count >= 1))["user_id"]);
+        Assert.Equal("ub", (string?)Assert.Single(await b.TrackedAsync(i => i.Count >= 1))["user_id"]);
         Assert.DoesNotContain(b.Api.Items("events/track_partial"), o => (string?)o["event_id"] == idA);
     }
 }
