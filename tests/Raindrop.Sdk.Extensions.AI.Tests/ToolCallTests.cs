@@ -60,6 +60,42 @@ public class ToolCallTests
 
     [Theory]
     [MemberData(nameof(Orders))]
+    public async Task A_streamed_tool_round_trip_is_recorded_too_and_nests_under_the_call_when_functions_run_inside(bool functionsInside)
+    {
+        await using var h = new ChatHarness();
+        h.Model.Answer = ScriptedChatClient.WeatherTool;
+        using var streaming = new StreamFromAnswers(h.Model);
+        var eventId = ChatHarness.NewId();
+        var interaction = h.Begin(eventId);
+        var tool = AIFunctionFactory.Create((string city) => $"sunny in {city}", "get_weather");
+        using var pipeline = functionsInside
+            ? new ChatClientBuilder(streaming).UseRaindrop(h.Client).UseFunctionInvocation().Build()
+            : new ChatClientBuilder(streaming).UseFunctionInvocation().UseRaindrop(h.Client).Build();
+
+        var text = string.Empty;
+        await foreach (var u in pipeline.GetStreamingResponseAsync("Weather in Paris?", new ChatOptions { Tools = [tool] }))
+        {
+            text += u.Text;
+        }
+
+        await interaction.FinishAsync();
+
+        Assert.Equal("The weather: sunny in Paris", text);
+        var spans = await h.SpansAsync(s => s.Any(x => x.Name == "get_weather.tool") && s.Count(x => x.Name == "chat.llm") == (functionsInside ? 1 : 2));
+        var toolSpan = Assert.Single(spans, s => s.Name == "get_weather.tool");
+        Assert.Equal(eventId, toolSpan.EventId);
+        Assert.Contains("sunny in Paris", toolSpan.Attr(Attr.Output), StringComparison.Ordinal);
+        if (functionsInside)
+        {
+            Assert.Equal(Assert.Single(spans, s => s.Name == "chat.llm").SpanId, toolSpan.ParentSpanId);
+        }
+
+        var ev = await h.InteractionEventAsync(eventId);
+        Assert.Equal("The weather: sunny in Paris", (string?)ev["ai_data"]!["output"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Orders))]
     public async Task A_tool_that_throws_is_an_error_tool_span_and_the_loop_goes_on(bool functionsInside)
     {
         await using var h = new ChatHarness();
@@ -100,5 +136,19 @@ public class ToolCallTests
 
         var spans = await h.SpansAsync(s => s.Count(x => x.Name == "chat.llm") >= (functionsInside ? 2 : 3));
         Assert.Single(spans, s => s.Name == "get_weather.tool");
+    }
+
+    /// <summary>Streams the scripted model's non-streaming answers as updates (so a tool call can be streamed).</summary>
+    private sealed class StreamFromAnswers(IChatClient inner) : DelegatingChatClient(inner)
+    {
+        public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            var response = await GetResponseAsync(messages, options, cancellationToken);
+            foreach (var update in response.ToChatResponseUpdates())
+            {
+                await Task.Yield();
+                yield return update;
+            }
+        }
     }
 }
