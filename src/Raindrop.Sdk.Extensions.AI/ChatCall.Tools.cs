@@ -1,0 +1,95 @@
+using Microsoft.Extensions.AI;
+
+namespace Raindrop;
+
+// Tool spans of a chat call: the tools FunctionInvokingChatClient runs inside UseRaindrop() (wrapped, timed
+// exactly), and those it ran outside since the previous call (recorded from the call and result contents).
+internal sealed partial class ChatCall
+{
+    /// <summary>The call's options with its AI functions wrapped to record tool spans; the caller's options are never changed.</summary>
+    public ChatOptions? WrapTools(ChatOptions? options)
+    {
+        if (!_recordTools || options?.Tools is not { Count: > 0 } tools || !tools.Any(t => t is AIFunction))
+        {
+            return options;
+        }
+
+        try
+        {
+            var wrapped = options.Clone();
+            wrapped.Tools = [.. tools.Select(t => t is AIFunction f ? new RaindropToolFunction(f, this) : t)];
+            return wrapped;
+        }
+        catch (Exception ex)
+        {
+            _owner.ReportFailure("wrap tools", ex);
+            return options;
+        }
+    }
+
+    /// <summary>Starts a tool span for one invocation; null when not recorded. Never throws.</summary>
+    public RaindropSpan? StartTool(string name, AIFunctionArguments arguments)
+    {
+        try
+        {
+            var options = new SpanOptions
+            {
+                Input = CaptureContent ? Prepare(ChatContent.Json(arguments)) : null,
+                Properties = _userId is not null ? Association() : null,
+            };
+            return _interaction is not null ? _interaction.StartToolSpan(name, options) : _core?.StartToolSpan(name, options);
+        }
+        catch (Exception ex)
+        {
+            _owner.ReportFailure("tool span", ex);
+            return null;
+        }
+    }
+
+    /// <summary>Ends a tool span with the tool's result or error. Never throws.</summary>
+    public void EndTool(RaindropSpan? span, object? result, Exception? error)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (error is null && CaptureContent)
+            {
+                span.RecordOutput(Prepare(ChatContent.Json(result)));
+            }
+
+            span.End(error);
+        }
+        catch (Exception ex)
+        {
+            _owner.ReportFailure("tool span", ex);
+        }
+    }
+
+    // Tools answered in this call's messages that a response of this middleware asked for (FunctionInvokingChatClient
+    // outside UseRaindrop(), or the app's own tool loop): one tool span each, ending now.
+    private void RecordAnsweredTools(IEnumerable<ChatMessage> messages)
+    {
+        if (!_recordTools || _owner.Pending.TakeAnswered(messages) is not { } answered)
+        {
+            return;
+        }
+
+        foreach (var (call, result, elapsed) in answered)
+        {
+            var input = CaptureContent ? Prepare(ChatContent.Json(call.Arguments)) : null;
+            var output = CaptureContent && result.Exception is null ? Prepare(ChatContent.Json(result.Result)) : null;
+            if (_interaction is not null)
+            {
+                _interaction.TrackTool(call.Name, input, output, elapsed, result.Exception);
+            }
+            else
+            {
+                _core?.TrackTool(call.Name, input, output, elapsed, result.Exception);
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Raindrop;
+
+/// <summary>
+/// Chat middleware that records every call through it to Raindrop (add it with
+/// <c>chatClient.AsBuilder().UseRaindrop()</c>). Inside an interaction (the ambient one, or the one named in
+/// <see cref="ChatOptions.AdditionalProperties"/>[<c>"raindrop.event_id"</c>]) each call is an LLM span of the
+/// interaction, tools run by <c>FunctionInvokingChatClient</c> are tool spans, and the interaction's input, output,
+/// model and token counts are filled in. Outside an interaction, a call with a known user is sent as one AI event.
+/// The calls, their results, their exceptions and every streamed update pass through unchanged; a failure to record
+/// is logged, never thrown.
+/// </summary>
+public sealed class RaindropChatClient : DelegatingChatClient
+{
+    private readonly ILogger _logger;
+    private int _warnedNoUser;
+    private int _warnedFailure;
+    private string? _defaultModelId;
+    private int _metadataRead;
+
+    /// <summary>Creates the middleware over <paramref name="innerClient"/>.</summary>
+    /// <param name="innerClient">The client calls are passed to.</param>
+    /// <param name="raindrop">The Raindrop client to record to.</param>
+    /// <param name="options">How calls are recorded; defaults when null (the instance is read, not copied).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="innerClient"/> or <paramref name="raindrop"/> is null.</exception>
+    public RaindropChatClient(IChatClient innerClient, IRaindropClient raindrop, RaindropChatClientOptions? options = null)
+        : base(innerClient)
+    {
+        ArgumentNullException.ThrowIfNull(raindrop);
+        Raindrop = raindrop;
+        Settings = options ?? new RaindropChatClientOptions();
+        _logger = RaindropInterop.Core(raindrop)?.Logger ?? NullLogger.Instance;
+        Telemetry = new PipelineTelemetry(innerClient);
+    }
+
+    internal IRaindropClient Raindrop { get; }
+
+    internal RaindropChatClientOptions Settings { get; }
+
+    internal PipelineTelemetry Telemetry { get; }
+
+    internal PendingToolCalls Pending { get; } = new();
+
+    /// <summary>The inner client's default model (from its <see cref="ChatClientMetadata"/>), read once.</summary>
+    internal string? DefaultModelId
+    {
+        get
+        {
+            if (Volatile.Read(ref _metadataRead) == 0)
+            {
+                _defaultModelId = (InnerClient.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata)?.DefaultModelId;
+                Volatile.Write(ref _metadataRead, 1);
+            }
+
+            return _defaultModelId;
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var call = ChatCall.Start(this, messages, options);
+        ChatResponse response;
+        try
+        {
+            response = await base.GetResponseAsync(messages, call?.WrapTools(options) ?? options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            call?.Finish(null, ex);
+            throw;
+        }
+
+        call?.Finish(response, null);
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var call = ChatCall.Start(this, messages, options);
+        var span = call?.Activity;
+        IAsyncEnumerator<ChatResponseUpdate> updates;
+        try
+        {
+            updates = base.GetStreamingResponseAsync(messages, call?.WrapTools(options) ?? options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            call?.Finish(null, ex);
+            throw;
+        }
+
+        var completed = false;
+        try
+        {
+            while (true)
+            {
+                ChatResponseUpdate update;
+                try
+                {
+                    // An async iterator resumes in its caller's context: make the LLM span the parent of what the
+                    // inner pipeline does (tool invocations) for this step again.
+                    if (span is not null)
+                    {
+                        Activity.Current = span;
+                    }
+
+                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        completed = true;
+                        break;
+                    }
+
+                    update = updates.Current;
+                }
+                catch (Exception ex)
+                {
+                    call?.Finish(null, ex);
+                    throw;
+                }
+
+                call?.Add(update);
+                yield return update;
+            }
+        }
+        finally
+        {
+            // Completed, failed (already finished above) or abandoned by the caller: record what arrived.
+            call?.Finish(null, null, abandoned: !completed);
+            await updates.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Logs, once per chat client, that a call had neither an interaction nor a user.</summary>
+    internal void WarnNoUser()
+    {
+        if (Interlocked.Exchange(ref _warnedNoUser, 1) == 0)
+        {
+            ChatLog.NoInteractionNoUser(_logger);
+        }
+    }
+
+    /// <summary>Logs a recording failure: the first at Warning, later ones at Debug.</summary>
+    internal void ReportFailure(string stage, Exception exception)
+    {
+        if (Interlocked.Exchange(ref _warnedFailure, 1) == 0)
+        {
+            ChatLog.RecordingFailed(_logger, stage, exception);
+        }
+        else
+        {
+            ChatLog.RecordingFailedAgain(_logger, stage, exception);
+        }
+    }
+}

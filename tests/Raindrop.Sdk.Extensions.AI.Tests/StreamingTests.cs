@@ -1,0 +1,132 @@
+using Microsoft.Extensions.AI;
+using Raindrop.Sdk.Extensions.AI.Tests.TestSupport;
+
+namespace Raindrop.Sdk.Extensions.AI.Tests;
+
+/// <summary>Streaming calls: chunks pass through unchanged; the output is recorded whole, or as far as it got.</summary>
+public class StreamingTests
+{
+    [Fact]
+    public async Task Every_chunk_passes_through_unchanged_and_the_whole_output_is_recorded_at_the_end()
+    {
+        await using var h = new ChatHarness();
+        using var chat = h.Chat();
+        using var bare = h.Model.AsBuilder().Build();
+        var expected = new List<string?>();
+        await foreach (var u in bare.GetStreamingResponseAsync("hi"))
+        {
+            expected.Add(u.Text);
+        }
+
+        var eventId = ChatHarness.NewId();
+        var interaction = h.Begin(eventId);
+        var seen = new List<string?>();
+        await foreach (var u in chat.GetStreamingResponseAsync("stream please"))
+        {
+            seen.Add(u.Text);
+        }
+
+        await interaction.FinishAsync();
+
+        Assert.Equal(expected, seen);
+        var ev = await h.InteractionEventAsync(eventId);
+        Assert.Equal("Hello world", (string?)ev["ai_data"]!["output"]);
+        Assert.Equal("stream please", (string?)ev["ai_data"]!["input"]);
+        Assert.Equal(9, (long)ev["properties"]!["input_tokens"]!);
+        var spans = await h.SpansAsync(s => s.Any(x => x.Name == "chat.llm"));
+        var llm = Assert.Single(spans, s => s.Name == "chat.llm");
+        Assert.Equal("Hello world", llm.Attr(Attr.Completion0));
+        Assert.Equal(4, llm.Long(Attr.OutputTokens));
+        Assert.Equal("stop", llm.Attr(Attr.FinishReason));
+        Assert.Equal(eventId, llm.EventId);
+        Assert.Null(llm.Attributes.GetValueOrDefault("raindrop.stream.abandoned"));
+    }
+
+    [Fact]
+    public async Task The_same_update_instances_reach_the_caller()
+    {
+        await using var h = new ChatHarness();
+        var produced = new List<ChatResponseUpdate>();
+        using var chat = new ChatClientBuilder(new RecordingStream(h.Model, produced)).UseRaindrop(h.Client).Build();
+        h.Begin(ChatHarness.NewId());
+
+        var received = new List<ChatResponseUpdate>();
+        await foreach (var u in chat.GetStreamingResponseAsync("x"))
+        {
+            received.Add(u);
+        }
+
+        Assert.Equal(produced.Count, received.Count);
+        Assert.All(produced.Zip(received), p => Assert.Same(p.First, p.Second));
+    }
+
+    [Fact]
+    public async Task An_abandoned_stream_records_the_output_as_far_as_it_got()
+    {
+        await using var h = new ChatHarness();
+        using var chat = h.Chat();
+        var eventId = ChatHarness.NewId();
+        var interaction = h.Begin(eventId);
+
+        var taken = 0;
+        await foreach (var u in chat.GetStreamingResponseAsync("stop early"))
+        {
+            if (++taken == 2)
+            {
+                break;
+            }
+        }
+
+        await interaction.FinishAsync();
+
+        var ev = await h.InteractionEventAsync(eventId);
+        Assert.Equal("Hello ", (string?)ev["ai_data"]!["output"]);
+        var spans = await h.SpansAsync(s => s.Any(x => x.Name == "chat.llm"));
+        var llm = Assert.Single(spans, s => s.Name == "chat.llm");
+        Assert.Equal("Hello ", llm.Attr(Attr.Completion0));
+        Assert.Equal(true, llm.Attributes["raindrop.stream.abandoned"]);
+        Assert.NotEqual(Attr.Error, llm.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_stream_that_throws_passes_the_exception_on_and_records_the_partial_output_as_an_error()
+    {
+        await using var h = new ChatHarness();
+        using var chat = h.Chat();
+        h.Model.ThrowAfter = 3;
+        var eventId = ChatHarness.NewId();
+        var interaction = h.Begin(eventId);
+
+        var seen = new List<string>();
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await foreach (var u in chat.GetStreamingResponseAsync("break"))
+            {
+                seen.Add(u.Text);
+            }
+        });
+        await interaction.FinishAsync();
+
+        Assert.Same(h.Model.StreamError, thrown);
+        Assert.Equal(["Hel", "lo ", "wor"], seen);
+        var spans = await h.SpansAsync(s => s.Any(x => x.Name == "chat.llm"));
+        var llm = Assert.Single(spans, s => s.Name == "chat.llm");
+        Assert.Equal(Attr.Error, llm.StatusCode);
+        Assert.Equal("Hello wor", llm.Attr(Attr.Completion0));
+        var ev = await h.InteractionEventAsync(eventId);
+        Assert.Equal("Hello wor", (string?)ev["ai_data"]!["output"]);
+    }
+
+    /// <summary>Streams the inner model's updates and remembers each instance it handed out.</summary>
+    private sealed class RecordingStream(IChatClient inner, List<ChatResponseUpdate> produced) : DelegatingChatClient(inner)
+    {
+        public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await foreach (var u in base.GetStreamingResponseAsync(messages, options, cancellationToken))
+            {
+                produced.Add(u);
+                yield return u;
+            }
+        }
+    }
+}
