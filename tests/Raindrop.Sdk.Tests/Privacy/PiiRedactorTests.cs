@@ -205,10 +205,17 @@ public class PiiRedactorTests
     private static string TsOutputOf(string input) =>
         LoadVectors().Single(v => v.Input == input).TsOutput;
 
+    /// <summary>
+    /// The vectors, from <c>Privacy/TestData/pii-vectors.json</c> embedded in this assembly. Throws (never skips)
+    /// when the resource is missing, so the vector tests fail loudly instead of passing with nothing to check.
+    /// </summary>
     private static List<(string Input, string TsOutput)> LoadVectors()
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "pii-vectors.json");
-        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        const string Resource = "Raindrop.Sdk.Tests.Privacy.pii-vectors.json";
+        using var stream = typeof(PiiRedactorTests).Assembly.GetManifestResourceStream(Resource)
+            ?? throw new InvalidOperationException(
+                $"The embedded resource {Resource} is missing: Privacy/TestData/pii-vectors.json must be in the repository and embedded by Raindrop.Sdk.Tests.csproj.");
+        using var document = JsonDocument.Parse(stream);
         return document.RootElement.GetProperty("vectors")
             .EnumerateArray()
             .Select(v => (v.GetProperty("input").GetString()!, v.GetProperty("ts_output").GetString()!))
