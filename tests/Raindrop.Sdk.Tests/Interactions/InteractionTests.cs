@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Raindrop.Sdk.Tests.TestSupport;
@@ -282,18 +281,22 @@ public class InteractionTests
             r => r.WithStatusCode(204));
         var interaction = client.Begin(new InteractionOptions { UserId = "u", Event = "e", EventId = "evt-throttled" });
         interaction.SetProperty("k", "v");
-        var stopwatch = Stopwatch.StartNew();
-        await interaction.FinishAsync(output: "done");
-        stopwatch.Stop();
-        Assert.True(stopwatch.ElapsedMilliseconds < 50, $"FinishAsync took {stopwatch.ElapsedMilliseconds} ms");
+
+        // Not awaited before checking: a FinishAsync that waited on delivery could not have completed yet (the
+        // update is not even sent; when it is, it is answered 429 and retried 2 s later) ...
+        var finishing = interaction.FinishAsync(output: "done");
+        Assert.True(finishing.IsCompletedSuccessfully, "FinishAsync returned a task that waits on delivery");
+
+        // ... and one that blocked the caller until delivery would have returned after the server accepted it.
+        Assert.True(ServerMerge.Posts(api, "evt-throttled").Count == 0, "FinishAsync returned only after the server had accepted the update");
+        await finishing;
 
         // And again while that request is waiting out its Retry-After: the caller still does not wait.
         Assert.True(await FakeApi.Eventually(() => client.Statistics.Retried >= 1));
         var during = client.Begin(new InteractionOptions { UserId = "u", Event = "e", EventId = "evt-during-backoff" });
-        stopwatch.Restart();
-        await during.FinishAsync(output: "during");
-        stopwatch.Stop();
-        Assert.True(stopwatch.ElapsedMilliseconds < 50, $"FinishAsync during backoff took {stopwatch.ElapsedMilliseconds} ms");
+        var finishingDuringBackoff = during.FinishAsync(output: "during");
+        Assert.True(finishingDuringBackoff.IsCompletedSuccessfully, "FinishAsync during backoff returned a task that waits on delivery");
+        await finishingDuringBackoff;
 
         Assert.True(await FakeApi.Eventually(() => ServerMerge.Posts(api, "evt-throttled").Count >= 1));
         var post = Assert.Single(ServerMerge.Posts(api, "evt-throttled"));

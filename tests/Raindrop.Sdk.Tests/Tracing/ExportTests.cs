@@ -323,27 +323,102 @@ public class ExportTests
     }
 
     [Fact]
-    public async Task A_closed_traces_port_does_not_make_FlushAsync_throw()
+    public async Task A_closed_traces_port_does_not_make_FlushAsync_throw_or_wait_out_its_deadline_and_events_still_arrive()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-
-        await using var client = new RaindropClient(new RaindropOptions
+        using var api = new FakeApi();
+        using var handler = new ClosedTracesPortHandler();
+        await using var client = new RaindropClient(api.Options(o =>
         {
-            WriteKey = "k",
-            Endpoint = $"http://127.0.0.1:{port}/v1/",
-            FlushInterval = TimeSpan.FromMilliseconds(50),
-            CloseTimeout = TimeSpan.FromSeconds(2),
-            MaxRetryDuration = TimeSpan.FromSeconds(1),
-            RetryBaseDelay = TimeSpan.FromMilliseconds(20),
-            MaxRetryDelay = TimeSpan.FromMilliseconds(200),
-        });
-        var interaction = client.Begin(new InteractionOptions { UserId = "u", Event = "chat" });
-        await interaction.WithToolAsync("t", () => Task.FromResult(1));
-        await interaction.FinishAsync();
+            o.HttpMessageHandler = handler;
+            o.FlushTimeout = TimeSpan.FromSeconds(5);
+            o.CloseTimeout = TimeSpan.FromSeconds(2);
+        }));
+        var eventId = Attr.NewId();
+        var interaction = client.Begin(new InteractionOptions { UserId = "u", Event = "chat", EventId = eventId });
+        Assert.Equal(1, await interaction.WithToolAsync("t", () => Task.FromResult(1)));
+        await interaction.FinishAsync(output: "done");
 
-        await client.FlushAsync().WaitAsync(TimeSpan.FromSeconds(8));
+        // The outer bound only keeps a hung flush from hanging the run; FlushTimeout is what the flush must honour.
+        var delivered = await client.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The spans did meet the closed port (so this test tests something) ...
+        Assert.True(handler.RefusedTraceExports > 0, "no trace export reached the closed port: the exporter bypassed RaindropOptions.HttpMessageHandler or never ran");
+
+        // ... a refused connection is a failure the exporter gives up on at once, not one the flush waits out
+        // (false would mean FlushTimeout passed first) ...
+        Assert.True(delivered, "FlushAsync returned false: it waited out FlushTimeout on a traces port that refuses connections");
+
+        // ... and the event, queued before the flush, was on the events route when the flush returned.
+        Assert.Contains(api.Items("events/track_partial"), i => (string?)i["event_id"] == eventId && (string?)i["ai_data"]?["output"] == "done");
+        Assert.Empty(api.Requests("traces"));
+    }
+
+    /// <summary>
+    /// Sends <c>/v1/traces</c> to a loopback port nothing listens on (the connection is refused) and every other
+    /// request where it was going (the fake API), counting the refused trace exports.
+    /// </summary>
+    private sealed class ClosedTracesPortHandler : DelegatingHandler
+    {
+        private readonly int _closedPort;
+        private int _refused;
+
+        public ClosedTracesPortHandler()
+            : base(new SocketsHttpHandler())
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            _closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+        }
+
+        public int RefusedTraceExports => Volatile.Read(ref _refused);
+
+        // The OTLP exporter sends synchronously; the event routes send asynchronously.
+        protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (!Redirect(request))
+            {
+                return base.Send(request, cancellationToken);
+            }
+
+            try
+            {
+                return base.Send(request, cancellationToken);
+            }
+            catch (HttpRequestException)
+            {
+                Interlocked.Increment(ref _refused);
+                throw;
+            }
+        }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (!Redirect(request))
+            {
+                return await base.SendAsync(request, cancellationToken);
+            }
+
+            try
+            {
+                return await base.SendAsync(request, cancellationToken);
+            }
+            catch (HttpRequestException)
+            {
+                Interlocked.Increment(ref _refused);
+                throw;
+            }
+        }
+
+        private bool Redirect(HttpRequestMessage request)
+        {
+            if (request.RequestUri?.AbsolutePath != "/v1/traces")
+            {
+                return false;
+            }
+
+            request.RequestUri = new UriBuilder(request.RequestUri) { Port = _closedPort }.Uri;
+            return true;
+        }
     }
 }
