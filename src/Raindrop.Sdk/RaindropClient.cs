@@ -72,7 +72,8 @@ public sealed partial class RaindropClient : IRaindropClient
         Tracer = new Tracing.Tracer(this, options, _time, _logger);
         if (IsEnabled)
         {
-            HotPathWarmup.Run(this);
+            // Compiling the hot path is an optimization for the first calls: beside the app, not in its way.
+            _ = Task.Run(() => HotPathWarmup.Run(this));
             LiveClients.Add(this, options.CaptureUnownedSpans, _logger);
 
             // An app that exits without disposing the client still gets what it queued sent, within CloseTimeout.

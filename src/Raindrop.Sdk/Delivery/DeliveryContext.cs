@@ -11,7 +11,8 @@ internal sealed class DeliveryContext
 
     public required TimeProvider Time { get; init; }
 
-    public required HttpTransport Transport { get; init; }
+    /// <summary>The transport, built off the constructor's thread (its Polly pipeline and HTTP stack cost start-up time).</summary>
+    public required Task<HttpTransport> Transport { get; init; }
 
     public required WireContext Wire { get; init; }
 

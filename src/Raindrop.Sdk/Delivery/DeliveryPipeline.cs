@@ -11,14 +11,14 @@ namespace Raindrop.Delivery;
 internal sealed class DeliveryPipeline : IDisposable
 {
     private readonly CancellationTokenSource _closeDeadline = new();
-    private readonly HttpTransport _transport;
+    private readonly Task<HttpTransport> _transport;
     private readonly RouteWorker[] _workers;
     private readonly TimeProvider _time;
 
     public DeliveryPipeline(RaindropOptions options, Uri baseUri, TimeProvider time, SdkMetrics metrics, ILogger logger, Action<DeliveryFailedEventArgs> reportFailure)
     {
         _time = time;
-        _transport = new HttpTransport(options, baseUri, time);
+        _transport = Task.Run(() => new HttpTransport(options, baseUri, time));
         var context = new DeliveryContext
         {
             Options = options,
@@ -111,7 +111,15 @@ internal sealed class DeliveryPipeline : IDisposable
 
     private void Release()
     {
-        _transport.Dispose();
+        if (_transport.IsCompletedSuccessfully)
+        {
+            _transport.Result.Dispose();
+        }
+        else
+        {
+            _ = _transport.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        }
+
         _closeDeadline.Dispose();
     }
 }

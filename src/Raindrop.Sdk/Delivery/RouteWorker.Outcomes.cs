@@ -83,7 +83,8 @@ internal sealed partial class RouteWorker
     {
         try
         {
-            var outcome = await _ctx.Transport.SendAsync(_route, body, OnRetry, _ctx.CloseDeadline).ConfigureAwait(false);
+            var transport = await _ctx.Transport.ConfigureAwait(false);
+            var outcome = await transport.SendAsync(_route, body, OnRetry, _ctx.CloseDeadline).ConfigureAwait(false);
             await SettleAsync(body, outcome).ConfigureAwait(false);
             if (outcome.Status == SendStatus.Delivered)
             {
