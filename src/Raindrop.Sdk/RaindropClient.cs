@@ -53,16 +53,15 @@ public sealed partial class RaindropClient : IRaindropClient
         var flow = ExecutionContext.IsFlowSuppressed() ? default(AsyncFlowControl?) : ExecutionContext.SuppressFlow();
         try
         {
-            // Building the OpenTelemetry provider is most of the constructor's time: do it beside the rest, and have it
-            // listening before the constructor returns, so no early span is lost.
-            var spanExport = Task.Run(() => new Tracing.TraceExport(this, options, baseUri, _time, _logger));
+            // The OpenTelemetry provider and the HTTP transport are built in the background; both listen or queue from
+            // here on, so nothing is lost meanwhile.
             if (IsEnabled)
             {
                 _pipeline = new DeliveryPipeline(options, baseUri, _time, _metrics, _logger, RaiseDeliveryFailed);
             }
 
             Interactions = new Interactions.InteractionRegistry(this, options, _time, _logger);
-            SpanExport = spanExport.GetAwaiter().GetResult();
+            SpanExport = new Tracing.TraceExport(this, options, baseUri, _time, _logger);
         }
         finally
         {

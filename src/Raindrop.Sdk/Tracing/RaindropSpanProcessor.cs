@@ -18,38 +18,47 @@ internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
     private readonly BaseProcessor<Activity> _export;
     private readonly IReadOnlyList<string> _sources;
     private readonly bool _exportAll;
+    private readonly string _endedKey = "raindrop.ended." + Guid.NewGuid().ToString("N");
+    private bool _handingOff;
 
-    public RaindropSpanProcessor(RaindropClient client, BaseProcessor<Activity> export, IReadOnlyList<string> sources, bool exportAll)
+    public RaindropSpanProcessor(RaindropClient client, BaseProcessor<Activity> export, IReadOnlyList<string> sources, bool exportAll, bool handingOff = false)
     {
+        _handingOff = handingOff;
         _client = client;
         _export = export;
         _sources = sources;
         _exportAll = exportAll;
     }
 
-    public override void OnStart(Activity data)
+    public override void OnStart(Activity data) => Attach(data, _client, _sources);
+
+    /// <summary>Gives a span of an AI library's source that starts inside one of the client's interactions its association properties.</summary>
+    internal static void Attach(Activity data, RaindropClient client, IReadOnlyList<string> sources)
     {
         if (data.Source.Name == RaindropActivitySource.Name || data.GetCustomProperty(SpanAttributes.ClientProperty) is not null)
         {
             return;
         }
 
-        if (!RaindropActivitySource.Matches(data.Source.Name, _sources))
+        if (!RaindropActivitySource.Matches(data.Source.Name, sources))
         {
             return;
         }
 
-        var interaction = Tracer.InteractionOf(data.Parent) ?? _client.Interactions.Current;
-        if (interaction is not null && ReferenceEquals(interaction.Registry.Client, _client))
+        var interaction = Tracer.InteractionOf(data.Parent) ?? client.Interactions.Current;
+        if (interaction is not null && ReferenceEquals(interaction.Registry.Client, client))
         {
             data.SetCustomProperty(SpanAttributes.InteractionProperty, interaction);
-            data.SetCustomProperty(SpanAttributes.ClientProperty, _client);
+            data.SetCustomProperty(SpanAttributes.ClientProperty, client);
             if (data.IsAllDataRequested)
             {
                 Tracer.Associate(data, interaction);
             }
         }
     }
+
+    /// <summary>Ends the start-up hand-off (<see cref="EarlySpans"/>): from now on each span reaches this processor once.</summary>
+    internal void EndHandOff() => Volatile.Write(ref _handingOff, false);
 
     public override void OnEnd(Activity data)
     {
@@ -68,9 +77,30 @@ internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
 
         // A span of no client's interaction goes to one project only: the oldest live client that takes them.
         var owner = Tracer.ClientOf(data) ?? Diagnostics.LiveClients.UnownedSpanOwner;
-        if (ReferenceEquals(owner, _client))
+        if (ReferenceEquals(owner, _client) && FirstEnd(data))
         {
             _export.OnEnd(data);
+        }
+    }
+
+    // While the start-up hand-off runs, a span that ended just as the provider began listening reaches this processor
+    // twice (from the provider and from the early buffer): export it once.
+    private bool FirstEnd(Activity data)
+    {
+        if (!Volatile.Read(ref _handingOff))
+        {
+            return true;
+        }
+
+        lock (data)
+        {
+            if (data.GetCustomProperty(_endedKey) is not null)
+            {
+                return false;
+            }
+
+            data.SetCustomProperty(_endedKey, this);
+            return true;
         }
     }
 

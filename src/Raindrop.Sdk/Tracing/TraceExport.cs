@@ -13,14 +13,14 @@ namespace Raindrop.Tracing;
 /// the app's provider with <c>AddRaindrop</c>), their OTLP/HTTP protobuf exporters to <c>{scheme://host}/v1/traces</c>,
 /// and flushing and shutting them down inside the client's deadlines.
 /// </summary>
-internal sealed class TraceExport : IDisposable
+internal sealed partial class TraceExport : IDisposable
 {
     private readonly RaindropClient _client;
     private readonly RaindropOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly List<RaindropSpanProcessor> _processors = [];
-    private readonly TracerProvider? _provider;
+    private readonly Task<TracerProvider?> _provider;
     private readonly ActivityListener? _sampling;
 
     public TraceExport(RaindropClient client, RaindropOptions options, Uri baseUri, TimeProvider time, ILogger logger)
@@ -31,9 +31,17 @@ internal sealed class TraceExport : IDisposable
         _logger = logger;
         TracesUri = new Uri(baseUri.GetLeftPart(UriPartial.Authority) + "/v1/traces");
         Sources = options.InstrumentedSources?.ToArray() ?? [.. RaindropActivitySource.DefaultInstrumentedSources];
-        // Built here, not in the background: spans (ours, or an AI library's) started before the provider listens
-        // would be lost. It costs start-up time once, never a hot path.
-        _provider = client.IsEnabled && !options.UseExternalOpenTelemetry ? BuildProvider() : null;
+        // Building the provider is most of a client's start-up: it is built in the background while EarlySpans listens,
+        // so no span (ours, or an AI library's) started meanwhile is lost, and the constructor returns in milliseconds.
+        if (client.IsEnabled && !options.UseExternalOpenTelemetry)
+        {
+            var early = new EarlySpans(client, Sources);
+            _provider = Task.Run(() => BuildProvider(early));
+        }
+        else
+        {
+            _provider = Task.FromResult<TracerProvider?>(null);
+        }
         if (client.IsEnabled && options.UseExternalOpenTelemetry)
         {
             // The client's own rule decides for its spans (WIRE.md §7), not the app's sampler: an ActivitySource takes
@@ -53,7 +61,9 @@ internal sealed class TraceExport : IDisposable
     public IReadOnlyList<string> Sources { get; }
 
     /// <summary>A processor exporting this client's spans, for the app's own provider (or ours).</summary>
-    public RaindropSpanProcessor CreateProcessor()
+    public RaindropSpanProcessor CreateProcessor() => CreateProcessor(handingOff: false);
+
+    private RaindropSpanProcessor CreateProcessor(bool handingOff)
     {
         var otlp = new OtlpExporterOptions
         {
@@ -69,7 +79,7 @@ internal sealed class TraceExport : IDisposable
             scheduledDelayMilliseconds: (int)Math.Clamp(_options.FlushInterval.TotalMilliseconds, 10, 5000),
             exporterTimeoutMilliseconds: otlp.TimeoutMilliseconds,
             maxExportBatchSize: 512);
-        var processor = new RaindropSpanProcessor(_client, batch, Sources, _options.ExportAllSpans);
+        var processor = new RaindropSpanProcessor(_client, batch, Sources, _options.ExportAllSpans, handingOff);
         lock (_processors)
         {
             _processors.Add(processor);
@@ -82,16 +92,17 @@ internal sealed class TraceExport : IDisposable
     /// Exports finished spans now, off the caller's thread; true when every processor exported within
     /// <paramref name="timeout"/>.
     /// </summary>
-    public Task<bool> FlushAsync(TimeSpan timeout)
+    public async Task<bool> FlushAsync(TimeSpan timeout)
     {
+        await _provider.ConfigureAwait(false); // spans that ended before it listened are handed to it as it is built
         var processors = Snapshot();
         if (processors.Length == 0)
         {
-            return Task.FromResult(true);
+            return true;
         }
 
         var ms = ToMilliseconds(timeout);
-        return Task.Run(
+        return await Task.Run(
             () =>
             {
                 var all = true;
@@ -102,21 +113,17 @@ internal sealed class TraceExport : IDisposable
 
                 return all;
             },
-            CancellationToken.None);
+            CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Exports what is left and stops, within <paramref name="timeout"/>, never longer.</summary>
     public async Task ShutdownAsync(TimeSpan timeout)
     {
-        if (Snapshot().Length == 0)
-        {
-            return;
-        }
-
         var ms = ToMilliseconds(timeout);
-        var work = Task.Run(() =>
+        var work = Task.Run(async () =>
         {
-            _provider?.Shutdown(ms);
+            var provider = await _provider.ConfigureAwait(false);
+            provider?.Shutdown(ms);
             foreach (var p in Snapshot())
             {
                 p.Shutdown(ms);
@@ -135,10 +142,10 @@ internal sealed class TraceExport : IDisposable
     public void Dispose()
     {
         _sampling?.Dispose();
-        _provider?.Dispose();
+        _ = _provider.ContinueWith(static t => t.Result?.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 
-    private TracerProvider BuildProvider()
+    private TracerProvider? BuildProvider(EarlySpans early)
     {
         var builder = Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(ServiceName()))
@@ -148,7 +155,20 @@ internal sealed class TraceExport : IDisposable
             builder.AddSource(source);
         }
 
-        return builder.AddProcessor(CreateProcessor()).Build();
+        try
+        {
+            var processor = CreateProcessor(handingOff: true);
+            var provider = builder.AddProcessor(processor).Build();
+            early.HandOff(processor);
+            return provider;
+        }
+        catch (Exception ex)
+        {
+            // Never the app's problem: without a provider the client still sends events, and says why spans are not.
+            early.Dispose();
+            LogProviderFailed(_logger, ex);
+            return null;
+        }
     }
 
     private static int ToMilliseconds(TimeSpan timeout) => (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue);
@@ -182,4 +202,7 @@ internal sealed class TraceExport : IDisposable
 
         return client;
     }
+
+    [LoggerMessage(403, LogLevel.Error, "Raindrop could not start its OpenTelemetry pipeline; spans will not be exported (events are unaffected).")]
+    private static partial void LogProviderFailed(ILogger logger, Exception exception);
 }

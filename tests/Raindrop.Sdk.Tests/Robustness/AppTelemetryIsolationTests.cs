@@ -148,6 +148,33 @@ public sealed class AppTelemetryIsolationTests
         Assert.Single(warnings);
     }
 
+    [Fact]
+    public async Task Spans_made_while_the_client_is_still_starting_are_exported_exactly_once()
+    {
+        using var aiSource = new ActivitySource(Attr.AiSource);
+        for (var round = 0; round < 5; round++)
+        {
+            using var api = new FakeApi();
+            await using var client = api.Client(); // its provider is still being built in the background
+            var interaction = client.Begin(new InteractionOptions { UserId = "u", Event = "chat", Input = "hi" });
+            await interaction.WithToolAsync("early", async () =>
+            {
+                using (aiSource.StartActivity("chat early-model"))
+                {
+                    await Task.Yield();
+                }
+
+                return 1;
+            });
+            await interaction.FinishAsync(output: "done");
+
+            var spans = await TracingHarness.ExportedAsync(api, client, s => s.Any(x => x.Name == "chat.workflow"));
+            Assert.Single(spans, x => x.Name == "early.tool" && x.EventId == interaction.EventId);
+            Assert.Single(spans, x => x.Name == "chat early-model" && x.EventId == interaction.EventId);
+            Assert.Single(spans, x => x.Name == "chat.workflow");
+        }
+    }
+
     private sealed class Recording(List<string> seen, HttpMessageHandler inner) : DelegatingHandler(inner)
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
