@@ -103,16 +103,24 @@ public class InMemoryRaindropClientTests
     public async Task Is_thread_safe_under_concurrent_calls()
     {
         var fake = new InMemoryRaindropClient();
+        var start = new Barrier(4);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; i < 20_000; i++)
+            {
+                fake.Track(new TrackEvent { UserId = "u", Event = "e" });
+            }
+        })));
         await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(async () =>
         {
             for (var i = 0; i < 250; i++)
             {
-                fake.Track(new TrackEvent { UserId = "u", Event = "e" });
                 await HandleChatAsync(fake, "m");
             }
         })));
 
-        Assert.Equal(2000, fake.Events.Count);
+        Assert.Equal(80_000, fake.Events.Count);
         Assert.Equal(2000, fake.Interactions.Count);
         Assert.Equal(2000, fake.Spans.Count);
         Assert.Equal(2000, fake.Signals.Count);
