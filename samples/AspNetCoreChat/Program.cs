@@ -5,22 +5,26 @@
 //   curl -s localhost:5000/feedback -H 'content-type: application/json' -d '{"eventId":"<id>","positive":false,"comment":"off-topic"}'
 //
 // Set the write key in appsettings.json ("Raindrop": { "WriteKey": ... }), as Raindrop__WriteKey, or as RAINDROP_WRITE_KEY.
-// With none, the client runs disabled (one warning) and the app still works. To see what it would send without an
-// account, start the Quickstart's local sink and point the endpoint at it: Raindrop__WriteKey=local
-// Raindrop__Endpoint=http://127.0.0.1:<sink port>/v1/ (the sink prints every request).
+// With none, the sample starts the Quickstart's local sink in-process and sends there: every request the SDK makes is
+// printed, so it runs offline. (In your app, a missing key just disables the client with one warning.)
 using AspNetCoreChat;
 using Raindrop;
 
 var builder = WebApplication.CreateBuilder(args);
+await using var sink = string.IsNullOrEmpty(builder.Configuration["Raindrop:WriteKey"])
+    && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("RAINDROP_WRITE_KEY"))
+    ? Quickstart.LocalSink.Start()
+    : null;
+if (sink is not null)
+{
+    builder.Configuration["Raindrop:WriteKey"] = "local-demo-key";
+    builder.Configuration["Raindrop:Endpoint"] = sink.Url + "/v1/";
+    Console.WriteLine($"No Raindrop write key: sending to the Quickstart's local sink at {sink.Url}, which prints every request.");
+}
+
 builder.Services.AddRaindrop();   // binds "Raindrop", validates at start, flushes when the host stops
 
 var app = builder.Build();
-if (!app.Services.GetRequiredService<RaindropClient>().IsEnabled)
-{
-    app.Logger.LogWarning("No Raindrop write key: nothing is sent. To watch the requests offline, run the Quickstart's local sink " +
-        "(dotnet run --project samples/Quickstart prints its URL) and start this app with Raindrop__WriteKey=local " +
-        "Raindrop__Endpoint=http://127.0.0.1:<port>/v1/");
-}
 
 app.MapPost("/chat", async (ChatRequest request, IRaindropClient raindrop, CancellationToken ct) =>
 {
@@ -60,6 +64,6 @@ app.MapPost("/feedback", (FeedbackRequest feedback, IRaindropClient raindrop) =>
 
 app.MapGet("/", (RaindropClient raindrop) => raindrop.IsEnabled
     ? "Raindrop is sending. POST /chat and /feedback."
-    : "Raindrop has no write key and sends nothing. Set Raindrop__WriteKey (or RAINDROP_WRITE_KEY); to watch requests locally run the Quickstart's sink and set Raindrop__Endpoint to it.");
+    : "Raindrop is disabled (Raindrop:Disabled).");
 
 app.Run();
