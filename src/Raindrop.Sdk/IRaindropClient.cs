@@ -5,7 +5,7 @@ namespace Raindrop;
 /// a background worker. Only a missing required argument throws (<see cref="ArgumentException"/>); nothing the
 /// server or the network does ever reaches the caller.
 /// </summary>
-public interface IRaindropClient : IAsyncDisposable
+public partial interface IRaindropClient : IAsyncDisposable
 {
     /// <summary>Tracks a single-shot AI event (sent to <c>events/track</c>).</summary>
     /// <param name="aiEvent">The event; <c>UserId</c>, <c>Event</c> and an <c>Input</c> or <c>Output</c> are required.</param>
@@ -28,11 +28,12 @@ public interface IRaindropClient : IAsyncDisposable
 
     /// <summary>
     /// Starts an interaction: an event built up over time (<c>SetProperty</c>, <c>AddAttachments</c>, spans) and
-    /// finished with <see cref="Interaction.FinishAsync"/>. Nothing is sent synchronously.
+    /// finished with <see cref="IInteraction.FinishAsync"/>. Nothing is sent synchronously (WIRE.md §4).
     /// </summary>
-    /// <param name="options">The interaction's first fields; <c>UserId</c> and <c>Event</c> are required.</param>
+    /// <param name="options">The interaction's first fields; <c>UserId</c> and <c>Event</c> are required
+    /// (<see cref="ArgumentException"/> naming the missing one).</param>
     /// <returns>The live interaction, also the ambient one of the current async flow.</returns>
-    Interaction Begin(InteractionOptions options);
+    IInteraction Begin(InteractionOptions options);
 
     /// <summary>
     /// The live interaction with this id if this client still holds it, else a handle that knows only the id
@@ -40,11 +41,11 @@ public interface IRaindropClient : IAsyncDisposable
     /// </summary>
     /// <param name="eventId">The interaction's event id.</param>
     /// <returns>The interaction.</returns>
-    Interaction ResumeInteraction(string eventId);
+    IInteraction ResumeInteraction(string eventId);
 
     /// <summary>The interaction begun in the current async flow (the ambient one), or null when there is none.</summary>
     /// <returns>The ambient interaction or null.</returns>
-    Interaction? ResumeInteraction();
+    IInteraction? ResumeInteraction();
 
     /// <summary>
     /// Sends everything queued before the call (and pending interaction updates, and finished spans) and waits until

@@ -10,7 +10,7 @@ namespace Raindrop;
 /// Disposing an unfinished interaction finishes it with what it has. No call ever waits on the network, and
 /// calls after finish are ignored (with a one-time warning), never thrown.
 /// </summary>
-public sealed partial class Interaction : IAsyncDisposable, IDisposable
+public sealed partial class Interaction : IInteraction
 {
     private readonly InteractionRegistry _registry;
     private readonly object _gate = new();

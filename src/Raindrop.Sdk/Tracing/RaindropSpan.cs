@@ -12,6 +12,7 @@ public sealed class RaindropSpan : IDisposable
 {
     private readonly Tracing.Tracer? _tracer;
     private readonly Activity? _previous;
+    private readonly IRaindropSpanRecorder? _recorder;
     private int _ended;
 
     internal RaindropSpan(Tracing.Tracer? tracer, Activity? activity, Activity? previous)
@@ -21,17 +22,35 @@ public sealed class RaindropSpan : IDisposable
         _previous = previous;
     }
 
+    /// <summary>
+    /// Creates a span that reports what is recorded on it to <paramref name="recorder"/> instead of an
+    /// <see cref="System.Diagnostics.Activity"/>: for test doubles of <see cref="IRaindropClient"/> and
+    /// <see cref="IInteraction"/>. Its <see cref="Activity"/> is null.
+    /// </summary>
+    /// <param name="recorder">Receives the span's input, output, properties, usage and end.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="recorder"/> is null.</exception>
+    public RaindropSpan(IRaindropSpanRecorder recorder)
+    {
+        ArgumentNullException.ThrowIfNull(recorder);
+        _recorder = recorder;
+    }
+
     /// <summary>The underlying <see cref="System.Diagnostics.Activity"/>, or null when the span is not recorded.</summary>
     public Activity? Activity { get; }
 
     /// <summary>Records the span's input as JSON text (<c>traceloop.entity.input</c>).</summary>
     /// <param name="input">Any JSON-shaped value.</param>
-    public void RecordInput(object? input) => _tracer?.SetPayload(Activity, Tracing.SpanAttributes.EntityInput, input);
+    public void RecordInput(object? input)
+    {
+        _recorder?.RecordInput(input);
+        _tracer?.SetPayload(Activity, Tracing.SpanAttributes.EntityInput, input);
+    }
 
     /// <summary>Records the span's output as JSON text (<c>traceloop.entity.output</c>); on an LLM span also as the completion.</summary>
     /// <param name="output">Any JSON-shaped value.</param>
     public void RecordOutput(object? output)
     {
+        _recorder?.RecordOutput(output);
         _tracer?.SetPayload(Activity, Tracing.SpanAttributes.EntityOutput, output);
         if (Activity is { IsAllDataRequested: true } activity && activity.GetTagItem(Tracing.SpanAttributes.SpanKind) is Tracing.SpanAttributes.KindLlm && output is string text)
         {
@@ -42,7 +61,11 @@ public sealed class RaindropSpan : IDisposable
 
     /// <summary>Adds properties (<c>traceloop.association.properties.&lt;key&gt;</c>).</summary>
     /// <param name="properties">The properties.</param>
-    public void SetProperties(IReadOnlyDictionary<string, object?> properties) => _tracer?.SetProperties(Activity, properties);
+    public void SetProperties(IReadOnlyDictionary<string, object?> properties)
+    {
+        _recorder?.SetProperties(properties);
+        _tracer?.SetProperties(Activity, properties);
+    }
 
     /// <summary>Records an LLM call's token usage and, when known, the model that answered.</summary>
     /// <param name="inputTokens">Prompt tokens (<c>gen_ai.usage.input_tokens</c>).</param>
@@ -50,6 +73,7 @@ public sealed class RaindropSpan : IDisposable
     /// <param name="responseModel">The answering model (<c>gen_ai.response.model</c>).</param>
     public void RecordUsage(long? inputTokens, long? outputTokens, string? responseModel = null)
     {
+        _recorder?.RecordUsage(inputTokens, outputTokens, responseModel);
         if (Activity is not { IsAllDataRequested: true } activity)
         {
             return;
@@ -75,7 +99,13 @@ public sealed class RaindropSpan : IDisposable
     /// <param name="error">The error the work failed with, if it did.</param>
     public void End(Exception? error = null)
     {
-        if (Interlocked.Exchange(ref _ended, 1) != 0 || Activity is null)
+        if (Interlocked.Exchange(ref _ended, 1) != 0)
+        {
+            return;
+        }
+
+        _recorder?.Ended(error);
+        if (Activity is null)
         {
             return;
         }

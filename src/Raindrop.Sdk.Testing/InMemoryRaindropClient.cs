@@ -1,0 +1,205 @@
+namespace Raindrop.Testing;
+
+/// <summary>
+/// An <see cref="IRaindropClient"/> for an app's own unit tests: sends nothing and records every call
+/// (AI and plain events, interactions with their properties, input, output and finished state, signals,
+/// identifies and spans) for assertions. Validates arguments like <see cref="RaindropClient"/>
+/// (<see cref="ArgumentException"/> naming a missing <c>UserId</c>, <c>Event</c>, ...), so a test catches the
+/// calls the real client would reject. Thread-safe; every list is a snapshot.
+/// </summary>
+public sealed partial class InMemoryRaindropClient : IRaindropClient, ISpanTarget
+{
+    private readonly object _gate = new();
+    private readonly List<AiEvent> _aiEvents = [];
+    private readonly List<TrackEvent> _events = [];
+    private readonly List<Signal> _signals = [];
+    private readonly List<RecordedIdentify> _identifies = [];
+    private readonly List<InMemoryInteraction> _interactions = [];
+    private readonly List<RecordedSpan> _spans = [];
+    private readonly AsyncLocal<InMemoryInteraction?> _current = new();
+    private int _flushes;
+    private int _disposed;
+
+    /// <summary>The <see cref="TrackAi"/> calls, in order, each with its <c>EventId</c> filled in.</summary>
+    public IReadOnlyList<AiEvent> AiEvents => Snapshot(_aiEvents);
+
+    /// <summary>The <see cref="Track"/> calls, in order, each with its <c>EventId</c> filled in.</summary>
+    public IReadOnlyList<TrackEvent> Events => Snapshot(_events);
+
+    /// <summary>The <see cref="TrackSignal"/> calls, in order.</summary>
+    public IReadOnlyList<Signal> Signals => Snapshot(_signals);
+
+    /// <summary>The <see cref="Identify"/> calls, in order.</summary>
+    public IReadOnlyList<RecordedIdentify> Identifies => Snapshot(_identifies);
+
+    /// <summary>The interactions begun (and resumed by an id not seen before), in order.</summary>
+    public IReadOnlyList<InMemoryInteraction> Interactions => Snapshot(_interactions);
+
+    /// <summary>Every span, in start order (<see cref="RecordedSpan.EventId"/> says which interaction, if any).</summary>
+    public IReadOnlyList<RecordedSpan> Spans => Snapshot(_spans);
+
+    /// <summary>How many times <see cref="FlushAsync"/> was called.</summary>
+    public int FlushCount => Volatile.Read(ref _flushes);
+
+    /// <summary>True once <see cref="DisposeAsync"/> was called.</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>What the real client would count: everything recorded is "enqueued" and "sent"; nothing drops or fails.</summary>
+    public RaindropStatistics Statistics
+    {
+        get
+        {
+            lock (_gate)
+            {
+                long n = _aiEvents.Count + _events.Count + _signals.Count + _identifies.Count;
+                return new RaindropStatistics(n, n, 0, 0, 0);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public string TrackAi(AiEvent aiEvent)
+    {
+        ArgumentNullException.ThrowIfNull(aiEvent);
+        Require(aiEvent.UserId, nameof(AiEvent.UserId));
+        Require(aiEvent.Event, nameof(AiEvent.Event));
+        if (aiEvent.Input is null && aiEvent.Output is null)
+        {
+            throw new ArgumentException("AiEvent needs an Input or an Output; both were null.", nameof(aiEvent));
+        }
+
+        var id = string.IsNullOrEmpty(aiEvent.EventId) ? NewId() : aiEvent.EventId;
+        Add(_aiEvents, aiEvent with { EventId = id });
+        return id;
+    }
+
+    /// <inheritdoc />
+    public string Track(TrackEvent trackEvent)
+    {
+        ArgumentNullException.ThrowIfNull(trackEvent);
+        Require(trackEvent.UserId, nameof(TrackEvent.UserId));
+        Require(trackEvent.Event, nameof(TrackEvent.Event));
+        var id = string.IsNullOrEmpty(trackEvent.EventId) ? NewId() : trackEvent.EventId;
+        Add(_events, trackEvent with { EventId = id });
+        return id;
+    }
+
+    /// <inheritdoc />
+    public void TrackSignal(Signal signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        Require(signal.EventId, nameof(Signal.EventId));
+        Require(signal.Name, nameof(Signal.Name));
+        Add(_signals, signal);
+    }
+
+    /// <inheritdoc />
+    public void Identify(string userId, IReadOnlyDictionary<string, object?>? traits = null)
+    {
+        Require(userId, nameof(userId));
+        Add(_identifies, new RecordedIdentify(userId, traits ?? new Dictionary<string, object?>()));
+    }
+
+    /// <inheritdoc />
+    public IInteraction Begin(InteractionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Require(options.UserId, nameof(InteractionOptions.UserId));
+        Require(options.Event, nameof(InteractionOptions.Event));
+        var interaction = new InMemoryInteraction(this, string.IsNullOrEmpty(options.EventId) ? NewId() : options.EventId, options);
+        Add(_interactions, interaction);
+        _current.Value = interaction;
+        return interaction;
+    }
+
+    /// <inheritdoc />
+    public IInteraction ResumeInteraction(string eventId)
+    {
+        Require(eventId, nameof(eventId));
+        lock (_gate)
+        {
+            var known = _interactions.LastOrDefault(i => i.EventId == eventId);
+            if (known is not null)
+            {
+                return known;
+            }
+
+            var handle = new InMemoryInteraction(this, eventId, options: null);
+            _interactions.Add(handle);
+            return handle;
+        }
+    }
+
+    /// <inheritdoc />
+    public IInteraction? ResumeInteraction() => _current.Value;
+
+    /// <summary>Counts the call; nothing is queued, so it completes at once with <see langword="true"/>.</summary>
+    /// <param name="cancellationToken">Throws <see cref="OperationCanceledException"/> when already cancelled, like the real client.</param>
+    /// <returns><see langword="true"/>.</returns>
+    public Task<bool> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Interlocked.Increment(ref _flushes);
+        return Task.FromResult(true);
+    }
+
+    /// <summary>Marks the client disposed; what was recorded stays readable.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        Interlocked.Exchange(ref _disposed, 1);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Forgets everything recorded (and the ambient interaction of the calling flow).</summary>
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _aiEvents.Clear();
+            _events.Clear();
+            _signals.Clear();
+            _identifies.Clear();
+            _interactions.Clear();
+            _spans.Clear();
+        }
+
+        _current.Value = null;
+    }
+
+    RecordedSpan ISpanTarget.OpenSpan(string name, string kind, SpanOptions? options) => OpenSpan(name, kind, _current.Value?.EventId, options);
+
+    internal RecordedSpan OpenSpan(string name, string kind, string? eventId, SpanOptions? options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var span = new RecordedSpan(name, kind, eventId, options);
+        Add(_spans, span);
+        return span;
+    }
+
+    private static void Require(string? value, string name)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw new ArgumentException($"{name} is required.", name);
+        }
+    }
+
+    private static string NewId() => Guid.NewGuid().ToString();
+
+    private void Add<T>(List<T> list, T item)
+    {
+        lock (_gate)
+        {
+            list.Add(item);
+        }
+    }
+
+    private List<T> Snapshot<T>(List<T> list)
+    {
+        lock (_gate)
+        {
+            return [.. list];
+        }
+    }
+}

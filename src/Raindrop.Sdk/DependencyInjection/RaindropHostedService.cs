@@ -1,0 +1,50 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Raindrop.DependencyInjection;
+
+/// <summary>
+/// Creates the registered client when the host starts (so it listens for spans and sends from the first request)
+/// and, after every other hosted service has stopped (so what in-flight requests tracked while the server drained
+/// is included), flushes and disposes it within <see cref="RaindropOptions.CloseTimeout"/>.
+/// </summary>
+internal sealed class RaindropHostedService : IHostedLifecycleService
+{
+    private readonly IServiceProvider _services;
+    private readonly object? _serviceKey;
+    private RaindropClient? _client;
+
+    public RaindropHostedService(IServiceProvider services, object? serviceKey)
+    {
+        _services = services;
+        _serviceKey = serviceKey;
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _client = _serviceKey is null
+            ? _services.GetRequiredService<RaindropClient>()
+            : _services.GetRequiredKeyedService<RaindropClient>(_serviceKey);
+        return Task.CompletedTask;
+    }
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        if (_client is null)
+        {
+            return;
+        }
+
+        // DisposeAsync drains everything queued and the unfinished interactions, bounded by CloseTimeout; the host's
+        // own shutdown token stops the wait (the container disposes the client again, which is a no-op).
+        await _client.DisposeAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,145 @@
+namespace Raindrop;
+
+/// <summary>
+/// An AI interaction built up over time and sent to <c>events/track_partial</c> (WIRE.md §4): what an app calls on
+/// the value <see cref="IRaindropClient.Begin"/> returns. <see cref="Interaction"/> is the SDK's implementation;
+/// test doubles (such as <c>Raindrop.Testing.InMemoryRaindropClient</c>) supply their own. No member waits on the
+/// network; calls after finish are ignored, never thrown. Disposing an unfinished interaction finishes it with
+/// what it has.
+/// </summary>
+public interface IInteraction : IAsyncDisposable, IDisposable
+{
+    /// <summary>The interaction's event id (<c>event_id</c> on the wire).</summary>
+    string EventId { get; }
+
+    /// <summary>The user, when known (null on a handle resumed by id only).</summary>
+    string? UserId { get; }
+
+    /// <summary>The event name, when known (null on a handle resumed by id only).</summary>
+    string? Event { get; }
+
+    /// <summary>The conversation id (<c>ai_data.convo_id</c>), when known.</summary>
+    string? ConvoId { get; }
+
+    /// <summary>True once <see cref="FinishAsync"/> (or dispose) has run.</summary>
+    bool IsFinished { get; }
+
+    /// <summary>Sets one property (last writer wins per key).</summary>
+    /// <param name="key">The property name; required (<see cref="ArgumentException"/> when null or empty).</param>
+    /// <param name="value">A JSON-shaped value; see <see cref="TrackEvent.Properties"/>.</param>
+    void SetProperty(string key, object? value);
+
+    /// <summary>Sets several properties (shallow merge, last writer wins per key).</summary>
+    /// <param name="properties">The properties to merge; required (<see cref="ArgumentNullException"/>).</param>
+    void SetProperties(IReadOnlyDictionary<string, object?> properties);
+
+    /// <summary>Appends attachments, in order. An attachment without a <c>Value</c> throws <see cref="ArgumentException"/>.</summary>
+    /// <param name="attachments">The attachments to add.</param>
+    void AddAttachments(params IReadOnlyList<Attachment> attachments);
+
+    /// <summary>Sets (replaces) the interaction's input (<c>ai_data.input</c>).</summary>
+    /// <param name="input">What the user sent; required (<see cref="ArgumentNullException"/>).</param>
+    void SetInput(string input);
+
+    /// <summary>
+    /// Finishes the interaction: merges the last fields and queues the event with <c>is_pending:false</c>. Returns
+    /// once it is queued, never waiting on the network. A second call is ignored with a one-time warning.
+    /// </summary>
+    /// <param name="output">The AI's answer (<c>ai_data.output</c>).</param>
+    /// <param name="properties">Final properties to merge.</param>
+    /// <param name="attachments">Final attachments to append.</param>
+    /// <param name="model">The model, if not given at <c>Begin</c> or changed since.</param>
+    /// <param name="cancellationToken">Unused beyond convention: finishing never waits on the network.</param>
+    /// <returns>A task that completes once the final update is queued.</returns>
+    Task FinishAsync(
+        string? output = null,
+        IReadOnlyDictionary<string, object?>? properties = null,
+        IReadOnlyList<Attachment>? attachments = null,
+        string? model = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of this interaction, recording its result as the span's output (WIRE.md §7).</summary>
+    /// <typeparam name="T">The delegate's result type.</typeparam>
+    /// <param name="name">The span's name; required.</param>
+    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>The delegate's result.</returns>
+    Task<T> WithSpanAsync<T>(string name, Func<Task<T>> work, SpanOptions? options = null);
+
+    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of this interaction (WIRE.md §7).</summary>
+    /// <param name="name">The span's name; required.</param>
+    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>A task that completes when the work does.</returns>
+    Task WithSpanAsync(string name, Func<Task> work, SpanOptions? options = null);
+
+    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of this interaction, recording its result as the span's output (WIRE.md §7).</summary>
+    /// <typeparam name="T">The delegate's result type.</typeparam>
+    /// <param name="name">The span's name; required.</param>
+    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>The delegate's result.</returns>
+    T WithSpan<T>(string name, Func<T> work, SpanOptions? options = null);
+
+    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of this interaction (WIRE.md §7).</summary>
+    /// <param name="name">The span's name; required.</param>
+    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    void WithSpan(string name, Action work, SpanOptions? options = null);
+
+    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of this interaction, recording its result as the span's output (WIRE.md §7).</summary>
+    /// <typeparam name="T">The delegate's result type.</typeparam>
+    /// <param name="name">The tool's name; required.</param>
+    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>The delegate's result.</returns>
+    Task<T> WithToolAsync<T>(string name, Func<Task<T>> work, SpanOptions? options = null);
+
+    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of this interaction (WIRE.md §7).</summary>
+    /// <param name="name">The tool's name; required.</param>
+    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>A task that completes when the work does.</returns>
+    Task WithToolAsync(string name, Func<Task> work, SpanOptions? options = null);
+
+    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of this interaction, recording its result as the span's output (WIRE.md §7).</summary>
+    /// <typeparam name="T">The delegate's result type.</typeparam>
+    /// <param name="name">The tool's name; required.</param>
+    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>The delegate's result.</returns>
+    T WithTool<T>(string name, Func<T> work, SpanOptions? options = null);
+
+    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of this interaction (WIRE.md §7).</summary>
+    /// <param name="name">The tool's name; required.</param>
+    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    void WithTool(string name, Action work, SpanOptions? options = null);
+
+    /// <summary>Starts a task span of this interaction that ends when the returned span is ended or disposed.</summary>
+    /// <param name="name">The span's name; required.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>The span (a no-op when not recorded).</returns>
+    RaindropSpan StartSpan(string name, SpanOptions? options = null);
+
+    /// <summary>Starts a tool span of this interaction that ends when the returned span is ended or disposed.</summary>
+    /// <param name="name">The tool's name; required.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>The span (a no-op when not recorded).</returns>
+    RaindropSpan StartToolSpan(string name, SpanOptions? options = null);
+
+    /// <summary>Starts an LLM span (<c>&lt;name&gt;.llm</c>, <c>gen_ai.*</c> attributes) of this interaction for a call made through a library that emits no telemetry.</summary>
+    /// <param name="model">The requested model; required.</param>
+    /// <param name="prompt">The prompt messages.</param>
+    /// <param name="name">The span's name (default <c>chat</c>, so the span is <c>chat.llm</c>).</param>
+    /// <returns>The span (a no-op when not recorded).</returns>
+    RaindropSpan StartLlmSpan(string model, IReadOnlyList<LlmMessage>? prompt = null, string? name = null);
+
+    /// <summary>Records a tool call that already happened as a tool span of this interaction, ending now and lasting <paramref name="duration"/> (negative counts as zero).</summary>
+    /// <param name="name">The tool's name; required.</param>
+    /// <param name="input">The tool's input.</param>
+    /// <param name="output">The tool's output.</param>
+    /// <param name="duration">How long the call took.</param>
+    /// <param name="error">The error it failed with, if it did.</param>
+    void TrackTool(string name, object? input, object? output, TimeSpan duration, Exception? error = null);
+}
