@@ -57,13 +57,17 @@ internal sealed partial class RouteWorker
     public void Abandon()
     {
         // What the loop holds in a batch it has not sent yet is counted now, before close returns.
-        var count = Interlocked.Exchange(ref _held, 0);
-        foreach (var body in _unsettled.Keys)
+        int count;
+        lock (_heldGate)
         {
-            if (body.TrySettle())
+            count = Interlocked.Exchange(ref _held, 0);
+            foreach (var body in _unsettled.Keys)
             {
-                _unsettled.TryRemove(body, out _);
-                count += body.Count;
+                if (body.TrySettle())
+                {
+                    _unsettled.TryRemove(body, out _);
+                    count += body.Count;
+                }
             }
         }
 

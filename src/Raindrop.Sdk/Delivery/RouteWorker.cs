@@ -39,6 +39,7 @@ internal sealed partial class RouteWorker
     private volatile bool _failing;
     private volatile bool _closing;
     private int _itemsToFill;
+    private readonly object _heldGate = new();
     private int _held; // items the loop has taken from the channel but not yet handed to a request (close counts them)
     private Task _loop = Task.CompletedTask;
 
@@ -238,6 +239,28 @@ internal sealed partial class RouteWorker
         }
     }
 
+    // Takes up to n items off the held count; fewer when Abandon has counted them already. Under _heldGate or alone.
+    private int Claim(int n)
+    {
+        int held, claimed;
+        do
+        {
+            held = Volatile.Read(ref _held);
+            claimed = Math.Min(held, n);
+        }
+        while (Interlocked.CompareExchange(ref _held, held - claimed, held) != held);
+        return claimed;
+    }
+
+    private void Settle(int n, Action<int> count)
+    {
+        var claimed = Claim(n);
+        if (claimed > 0)
+        {
+            count(claimed);
+        }
+    }
+
     private void Take(List<QueuedItem> batch, QueuedItem item, ref long batchBytes)
     {
         Interlocked.Increment(ref _held);
@@ -255,24 +278,10 @@ internal sealed partial class RouteWorker
         }
 
         _ctx.Budget.Remove(count, bytes);
-
-        // Claim the batch's items from the held count; after the close deadline, Abandon has counted them already.
-        int held, claimed;
-        do
-        {
-            held = Volatile.Read(ref _held);
-            claimed = Math.Min(held, count);
-        }
-        while (Interlocked.CompareExchange(ref _held, held - claimed, held) != held);
-
         if (_ctx.CloseDeadline.IsCancellationRequested)
         {
             batch.Clear();
-            if (claimed > 0)
-            {
-                Dropped(claimed);
-            }
-
+            Settle(count, Dropped);
             return;
         }
 
@@ -285,7 +294,7 @@ internal sealed partial class RouteWorker
         {
             // A bug, not a delivery failure: count the batch and keep the loop (and the route) alive.
             Log.WorkerError(_ctx.Logger, ex, _route.Path, count);
-            _ctx.Metrics.Failed(_route.Path, count);
+            Settle(count, n => _ctx.Metrics.Failed(_route.Path, n));
             _serializer.ResetCounts();
             return;
         }
@@ -301,7 +310,7 @@ internal sealed partial class RouteWorker
 
         if (_serializer.FailedCount > 0)
         {
-            _ctx.Metrics.Failed(_route.Path, _serializer.FailedCount);
+            Settle(_serializer.FailedCount, n => _ctx.Metrics.Failed(_route.Path, n));
             Log.Unwritable(_ctx.Logger, _serializer.FailedCount, _route.Path);
         }
 
@@ -310,7 +319,17 @@ internal sealed partial class RouteWorker
         foreach (var body in bodies)
         {
             await WaitForSlotAsync(body.OrderKey).ConfigureAwait(false);
-            _unsettled[body] = 0;
+            lock (_heldGate)
+            {
+                // Held items become a request's atomically with respect to Abandon: counted by one or the other.
+                if (Claim(body.Count) < body.Count)
+                {
+                    continue; // the close deadline passed and Abandon counted them
+                }
+
+                _unsettled[body] = 0;
+            }
+
             _inflight.Add(new InFlight(SendAsync(body), body.OrderKey));
         }
     }
