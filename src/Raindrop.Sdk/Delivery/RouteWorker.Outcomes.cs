@@ -58,9 +58,9 @@ internal sealed partial class RouteWorker
     {
         // What the loop holds in a batch it has not sent yet is counted now, before close returns.
         int count;
-        lock (_heldGate)
+        lock (_held.Gate)
         {
-            count = Interlocked.Exchange(ref _held, 0);
+            count = _held.ClaimAll();
             foreach (var body in _unsettled.Keys)
             {
                 if (body.TrySettle())
@@ -119,7 +119,7 @@ internal sealed partial class RouteWorker
         switch (outcome.Status)
         {
             case SendStatus.Delivered:
-                _failing = false;
+                _window.Failing = false;
                 _ctx.Metrics.Sent(_route.Path, body.Count);
                 if (_ctx.Options.DebugLogs)
                 {
@@ -128,7 +128,7 @@ internal sealed partial class RouteWorker
 
                 break;
             case SendStatus.TooLarge when body.Count > 1:
-                _failing = false;
+                _window.Failing = false;
                 var (first, second) = body.Split();
                 _unsettled[first] = 0;
                 _unsettled[second] = 0;
@@ -137,7 +137,7 @@ internal sealed partial class RouteWorker
                 break;
             case SendStatus.TooLarge:
             case SendStatus.Rejected:
-                _failing = false;
+                _window.Failing = false;
                 _ctx.Metrics.Failed(_route.Path, body.Count);
                 if (_rejectWarnings.TryAcquire(body.Count, out var rejected))
                 {
@@ -147,7 +147,7 @@ internal sealed partial class RouteWorker
                 _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, body.Count, DeliveryFailureReason.Rejected, outcome.StatusCode, outcome.Detail, outcome.Exception));
                 break;
             case SendStatus.GaveUp:
-                _failing = false;
+                _window.Failing = false;
                 _ctx.Metrics.Failed(_route.Path, body.Count);
                 if (_gaveUpWarnings.TryAcquire(body.Count, out var gaveUp))
                 {
@@ -164,7 +164,7 @@ internal sealed partial class RouteWorker
 
     private void OnRetry(SendOutcome failure)
     {
-        _failing = true;
+        _window.Failing = true;
         _ctx.Metrics.Retried(_route.Path);
         Log.Retrying(_ctx.Logger, _route.Path, failure.StatusCode is { } code ? "HTTP " + code.ToString(System.Globalization.CultureInfo.InvariantCulture) : failure.Detail ?? "error");
     }

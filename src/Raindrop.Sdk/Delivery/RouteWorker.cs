@@ -25,7 +25,7 @@ internal sealed partial class RouteWorker
     private readonly BatchSerializer _serializer;
     private readonly Channel<QueuedItem> _channel = Channel.CreateUnbounded<QueuedItem>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
     private readonly ConcurrentQueue<TaskCompletionSource> _flushRequests = new();
-    private readonly List<InFlight> _inflight = [];
+    private readonly RequestWindow _window;
     private readonly ConcurrentDictionary<RequestBody, byte> _unsettled = new();
     private readonly RateLimiter _dropWarnings;
     private readonly RateLimiter _closeWarnings;
@@ -34,13 +34,10 @@ internal sealed partial class RouteWorker
     private long _unreportedDrops;
     private int _dropReportScheduled;
     private readonly int _batchSize;
-    private readonly int _maxConcurrent;
     private TaskCompletionSource _wake = NewSignal();
-    private volatile bool _failing;
     private volatile bool _closing;
     private int _itemsToFill;
-    private readonly object _heldGate = new();
-    private int _held; // items the loop has taken from the channel but not yet handed to a request (close counts them)
+    private readonly HeldItems _held = new();
     private Task _loop = Task.CompletedTask;
 
     public RouteWorker(Route route, DeliveryContext context)
@@ -53,7 +50,7 @@ internal sealed partial class RouteWorker
         _rejectWarnings = new RateLimiter(context.Time);
         _gaveUpWarnings = new RateLimiter(context.Time);
         _batchSize = route.IsBatched ? context.Options.BatchSize : 1;
-        _maxConcurrent = Math.Max(1, context.Options.MaxConcurrentRequests);
+        _window = new RequestWindow(context.Options.MaxConcurrentRequests);
     }
 
     public Task Completion => _loop;
@@ -158,7 +155,7 @@ internal sealed partial class RouteWorker
                         batchBytes = 0;
                     }
 
-                    var pending = Task.WhenAll(_inflight.Select(f => f.Task));
+                    var pending = _window.AllEnded();
                     for (var i = 0; i < requests && _flushRequests.TryDequeue(out var request); i++)
                     {
                         _ = pending.ContinueWith(static (_, r) => ((TaskCompletionSource)r!).TrySetResult(), request, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -219,13 +216,13 @@ internal sealed partial class RouteWorker
                 }
             }
 
-            await Task.WhenAll(_inflight.Select(f => f.Task)).ConfigureAwait(false);
+            await _window.AllEnded().ConfigureAwait(false);
             return false;
         }
         catch (Exception ex)
         {
             // A bug, not a delivery failure: count what this loop held, never let it reach the app, and go on.
-            var lost = Interlocked.Exchange(ref _held, 0);
+            var lost = _held.ClaimAll();
             Log.WorkerError(_ctx.Logger, ex, _route.Path, lost);
             _ctx.Metrics.Failed(_route.Path, lost);
             return !_ctx.CloseDeadline.IsCancellationRequested;
@@ -239,22 +236,9 @@ internal sealed partial class RouteWorker
         }
     }
 
-    // Takes up to n items off the held count; fewer when Abandon has counted them already. Under _heldGate or alone.
-    private int Claim(int n)
-    {
-        int held, claimed;
-        do
-        {
-            held = Volatile.Read(ref _held);
-            claimed = Math.Min(held, n);
-        }
-        while (Interlocked.CompareExchange(ref _held, held - claimed, held) != held);
-        return claimed;
-    }
-
     private void Settle(int n, Action<int> count)
     {
-        var claimed = Claim(n);
+        var claimed = _held.Claim(n);
         if (claimed > 0)
         {
             count(claimed);
@@ -263,7 +247,7 @@ internal sealed partial class RouteWorker
 
     private void Take(List<QueuedItem> batch, QueuedItem item, ref long batchBytes)
     {
-        Interlocked.Increment(ref _held);
+        _held.Add();
         batch.Add(item);
         batchBytes += item.EstimatedBytes;
     }
@@ -318,11 +302,11 @@ internal sealed partial class RouteWorker
 
         foreach (var body in bodies)
         {
-            await WaitForSlotAsync(body.OrderKey).ConfigureAwait(false);
-            lock (_heldGate)
+            await _window.WaitForSlotAsync(body.OrderKey).ConfigureAwait(false);
+            lock (_held.Gate)
             {
                 // Held items become a request's atomically with respect to Abandon: counted by one or the other.
-                if (Claim(body.Count) < body.Count)
+                if (_held.Claim(body.Count) < body.Count)
                 {
                     continue; // the close deadline passed and Abandon counted them
                 }
@@ -330,30 +314,7 @@ internal sealed partial class RouteWorker
                 _unsettled[body] = 0;
             }
 
-            _inflight.Add(new InFlight(SendAsync(body), body.OrderKey));
+            _window.Add(SendAsync(body), body.OrderKey);
         }
     }
-
-    private async Task WaitForSlotAsync(string? orderKey)
-    {
-        while (true)
-        {
-            _inflight.RemoveAll(static f => f.Task.IsCompleted);
-            var blocker = orderKey is null ? null : _inflight.Find(f => f.OrderKey == orderKey);
-            if (blocker is not null)
-            {
-                await blocker.Task.ConfigureAwait(false);
-                continue;
-            }
-
-            if (_inflight.Count == 0 || (_inflight.Count < _maxConcurrent && !_failing))
-            {
-                return;
-            }
-
-            await Task.WhenAny(_inflight.Select(f => f.Task)).ConfigureAwait(false);
-        }
-    }
-
-    private sealed record InFlight(Task Task, string? OrderKey);
 }

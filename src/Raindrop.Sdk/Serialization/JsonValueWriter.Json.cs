@@ -22,7 +22,7 @@ internal static partial class JsonValueWriter
     }
 
     // JsonElement refuses escaped lone surrogates ("\uDC00"); decode those from the raw text instead of throwing.
-    private static string StringOf(JsonElement element)
+    internal static string StringOf(JsonElement element)
     {
         try
         {

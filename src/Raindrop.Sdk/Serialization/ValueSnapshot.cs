@@ -83,7 +83,7 @@ internal static class ValueSnapshot
             switch (value)
             {
                 case JsonElement element:
-                    return element.ValueKind == JsonValueKind.Undefined ? null : element.Clone();
+                    return Element(element);
                 case JsonNode node:
                     return Node(node, depth, ref report);
                 case IEnumerable<KeyValuePair<string, object?>> or IDictionary or IEnumerable:
@@ -195,6 +195,18 @@ internal static class ValueSnapshot
 
         return [.. copy];
     }
+
+    // A JsonElement lives only as long as its JsonDocument, which the app may dispose after the call: leaves become
+    // plain values (no copy of a document per property, the common case of a parsed request), containers are cloned.
+    private static object? Element(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => JsonValueWriter.StringOf(element),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        JsonValueKind.Number when element.TryGetInt64(out var n) => n,
+        _ => element.Clone(), // objects, arrays, and numbers whose exact text a long cannot hold
+    };
 
     private static object? Node(JsonNode node, int depth, ref Report report)
     {
