@@ -10,7 +10,7 @@ namespace Raindrop;
 /// write key and reuse it. Dispose it (<c>await using</c>) to flush what is queued within
 /// <see cref="RaindropOptions.CloseTimeout"/>.
 /// </summary>
-public sealed partial class RaindropClient : IRaindropClient
+public sealed partial class RaindropClient : IRaindropClient, IDisposable
 {
     private readonly RaindropOptions _options;
     private readonly ILogger _logger;
@@ -35,7 +35,7 @@ public sealed partial class RaindropClient : IRaindropClient
 
         _options = options;
         _time = options.TimeProvider ?? TimeProvider.System;
-        _logger = options.LoggerFactory?.CreateLogger("Raindrop.Sdk") ?? NullLogger.Instance;
+        _logger = ContainedLogger.Create(options.LoggerFactory, "Raindrop.Sdk");
         _input = new InputNormalizer(options, _time, _logger, _metrics);
         RaindropOptions.TryNormalizeEndpoint(options.Endpoint, out var baseUri);
         BaseUri = baseUri;
@@ -306,18 +306,26 @@ public sealed partial class RaindropClient : IRaindropClient
         return true;
     }
 
-    internal void OnProcessExit(object? sender, EventArgs e)
+    /// <summary>
+    /// Closes the client synchronously, for containers and <c>using</c> blocks that cannot await: the same as
+    /// <see cref="DisposeAsync"/>, blocking the caller for at most <see cref="RaindropOptions.CloseTimeout"/> (plus the
+    /// unwinding). Prefer <c>await using</c> where you can. Never throws.
+    /// </summary>
+    public void Dispose()
     {
         try
         {
-            // Bounded by CloseTimeout inside; the extra second only covers the unwinding.
+            // Bounded by CloseTimeout inside (every await there is ConfigureAwait(false): no deadlock under a
+            // SynchronizationContext); the extra second only covers the unwinding.
             DisposeAsync().AsTask().Wait(_options.CloseTimeout + TimeSpan.FromSeconds(1));
         }
         catch (AggregateException)
         {
-            // Exiting anyway: nothing to report to.
+            // DisposeAsync contains its own failures; nothing left to report.
         }
     }
+
+    internal void OnProcessExit(object? sender, EventArgs e) => Dispose();
 
     private void RaiseDeliveryFailed(DeliveryFailedEventArgs args)
     {

@@ -81,6 +81,12 @@ internal sealed partial class RouteWorker
         {
             Dropped(count);
         }
+
+        // Close happens once: the last line says how many were not sent in all, whatever the rate limit held back.
+        if (_closeWarnings.TakePending() is var pending and > 0)
+        {
+            Log.CloseDropped(_ctx.Logger, (int)Math.Min(int.MaxValue, pending), _route.Path);
+        }
     }
 
     private async Task SendAsync(RequestBody body)
@@ -119,7 +125,7 @@ internal sealed partial class RouteWorker
         switch (outcome.Status)
         {
             case SendStatus.Delivered:
-                _window.Failing = false;
+                _window.RecordSuccess();
                 _ctx.Metrics.Sent(_route.Path, body.Count);
                 if (_ctx.Options.DebugLogs)
                 {
@@ -128,7 +134,7 @@ internal sealed partial class RouteWorker
 
                 break;
             case SendStatus.TooLarge when body.Count > 1:
-                _window.Failing = false;
+                _window.RecordSuccess();
                 var (first, second) = body.Split();
                 _unsettled[first] = 0;
                 _unsettled[second] = 0;
@@ -137,7 +143,7 @@ internal sealed partial class RouteWorker
                 break;
             case SendStatus.TooLarge:
             case SendStatus.Rejected:
-                _window.Failing = false;
+                _window.RecordSuccess();
                 _ctx.Metrics.Failed(_route.Path, body.Count);
                 if (_rejectWarnings.TryAcquire(body.Count, out var rejected))
                 {
@@ -147,7 +153,7 @@ internal sealed partial class RouteWorker
                 _ctx.ReportFailure(new DeliveryFailedEventArgs(_route.Path, body.Count, DeliveryFailureReason.Rejected, outcome.StatusCode, outcome.Detail, outcome.Exception));
                 break;
             case SendStatus.GaveUp:
-                _window.Failing = false;
+                _window.RecordSuccess();
                 _ctx.Metrics.Failed(_route.Path, body.Count);
                 if (_gaveUpWarnings.TryAcquire(body.Count, out var gaveUp))
                 {
@@ -164,7 +170,7 @@ internal sealed partial class RouteWorker
 
     private void OnRetry(SendOutcome failure)
     {
-        _window.Failing = true;
+        _window.RecordFailure();
         _ctx.Metrics.Retried(_route.Path);
         Log.Retrying(_ctx.Logger, _route.Path, failure.StatusCode is { } code ? "HTTP " + code.ToString(System.Globalization.CultureInfo.InvariantCulture) : failure.Detail ?? "error");
     }

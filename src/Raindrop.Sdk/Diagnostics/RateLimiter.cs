@@ -34,4 +34,7 @@ internal sealed class RateLimiter
         total = 0;
         return false;
     }
+
+    /// <summary>Takes the occurrences held back since the last line (for a final summary line, e.g. at close).</summary>
+    public long TakePending() => Interlocked.Exchange(ref _suppressed, 0);
 }

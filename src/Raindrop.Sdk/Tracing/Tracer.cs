@@ -248,7 +248,10 @@ internal sealed partial class Tracer
     {
         var previous = Activity.Current;
         var end = _time.GetUtcNow();
-        var activity = Start(interaction, SpanAttributes.KindTool, name, input is null ? null : new SpanOptions { Input = input }, end - duration);
+
+        // An out-of-range duration (negative, or longer than the calendar allows) is clamped, never thrown.
+        var start = duration <= TimeSpan.Zero ? end : end - DateTimeOffset.MinValue < duration ? DateTimeOffset.MinValue : end - duration;
+        var activity = Start(interaction, SpanAttributes.KindTool, name, input is null ? null : new SpanOptions { Input = input }, start);
         if (activity is null)
         {
             return;

@@ -21,11 +21,14 @@ public sealed class DeliveryPartsTests
         first.SetResult();
         await third.WaitAsync(TimeSpan.FromSeconds(5));
 
-        window.Failing = true;
+        window.RecordFailure();
+        Assert.True(window.Failing);
         var whileFailing = window.WaitForSlotAsync(null);
         Assert.False(whileFailing.IsCompleted); // one request at a time while the server fails
         second.SetResult();
         await whileFailing.WaitAsync(TimeSpan.FromSeconds(5));
+        window.RecordSuccess();
+        Assert.False(window.Failing);
     }
 
     [Fact]
