@@ -196,17 +196,11 @@ internal static class ValueSnapshot
         return [.. copy];
     }
 
-    // A JsonElement lives only as long as its JsonDocument, which the app may dispose after the call: leaves become
-    // plain values (no copy of a document per property, the common case of a parsed request), containers are cloned.
-    private static object? Element(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.String => JsonValueWriter.StringOf(element),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Null or JsonValueKind.Undefined => null,
-        JsonValueKind.Number when element.TryGetInt64(out var n) => n,
-        _ => element.Clone(), // objects, arrays, and numbers whose exact text a long cannot hold
-    };
+    // A JsonElement lives only as long as its JsonDocument, which the app may dispose right after the call: Clone()
+    // copies a disposable document's element, and returns an element of a document that cannot be disposed (one
+    // already cloned, or deserialized) as it is, at no cost. Numbers keep their exact text either way.
+    private static JsonElement? Element(JsonElement element) =>
+        element.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? null : element.Clone();
 
     private static object? Node(JsonNode node, int depth, ref Report report)
     {
