@@ -1,3 +1,5 @@
+global using Raindrop.Sdk.Tests.TestSupport;
+global using Raindrop.Sdk.Tests.Tracing;
 global using Xunit;
 
 // The Raindrop.Sdk ActivitySource is a process-wide static and every test here runs its own client and
