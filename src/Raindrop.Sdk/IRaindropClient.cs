@@ -5,8 +5,11 @@ namespace Raindrop;
 /// a background worker. Only a missing required argument throws (<see cref="ArgumentException"/>); nothing the
 /// server or the network does ever reaches the caller.
 /// </summary>
-public partial interface IRaindropClient : IAsyncDisposable
+public interface IRaindropClient : IRaindropSpans, IAsyncDisposable
 {
+    /// <summary>A snapshot of the delivery counters (enqueued, sent, retried, dropped, failed, unserializable values; WIRE.md §5).</summary>
+    RaindropStatistics Statistics { get; }
+
     /// <summary>Tracks a single-shot AI event (sent to <c>events/track</c>).</summary>
     /// <param name="aiEvent">The event; <c>UserId</c>, <c>Event</c> and an <c>Input</c> or <c>Output</c> are required.</param>
     /// <returns>The event id (the given one, or a new UUID).</returns>

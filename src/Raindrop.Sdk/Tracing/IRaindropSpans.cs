@@ -1,12 +1,13 @@
 namespace Raindrop;
 
-// The span helpers and counters of the client, so a test double can stand in for everything an app calls.
-public partial interface IRaindropClient
+/// <summary>
+/// The span helpers (WIRE.md §7), shared by the client (<see cref="IRaindropClient"/>: spans of the ambient
+/// interaction) and an interaction (<see cref="IInteraction"/>: spans of that interaction). A delegate's result or
+/// exception always reaches the caller unchanged; recording never throws into it.
+/// </summary>
+public interface IRaindropSpans
 {
-    /// <summary>A snapshot of the delivery counters (enqueued, sent, retried, dropped, failed; WIRE.md §5).</summary>
-    RaindropStatistics Statistics { get; }
-
-    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of the ambient interaction, or unassociated when there is none, recording its result as the span's output (WIRE.md §7).</summary>
+    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of this scope (an interaction, or the client's ambient interaction, unassociated when there is none), recording its result as the span's output (WIRE.md §7).</summary>
     /// <typeparam name="T">The delegate's result type.</typeparam>
     /// <param name="name">The span's name; required (<see cref="ArgumentException"/>).</param>
     /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
@@ -14,14 +15,14 @@ public partial interface IRaindropClient
     /// <returns>The delegate's result.</returns>
     Task<T> WithSpanAsync<T>(string name, Func<Task<T>> work, SpanOptions? options = null);
 
-    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of the ambient interaction, or unassociated when there is none (WIRE.md §7).</summary>
+    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of this scope (an interaction, or the client's ambient interaction, unassociated when there is none) (WIRE.md §7).</summary>
     /// <param name="name">The span's name; required (<see cref="ArgumentException"/>).</param>
     /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
     /// <param name="options">Input, version and properties of the span.</param>
     /// <returns>A task that completes when the work does.</returns>
     Task WithSpanAsync(string name, Func<Task> work, SpanOptions? options = null);
 
-    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of the ambient interaction, or unassociated when there is none, recording its result as the span's output (WIRE.md §7).</summary>
+    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of this scope (an interaction, or the client's ambient interaction, unassociated when there is none), recording its result as the span's output (WIRE.md §7).</summary>
     /// <typeparam name="T">The delegate's result type.</typeparam>
     /// <param name="name">The span's name; required (<see cref="ArgumentException"/>).</param>
     /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
@@ -29,13 +30,13 @@ public partial interface IRaindropClient
     /// <returns>The delegate's result.</returns>
     T WithSpan<T>(string name, Func<T> work, SpanOptions? options = null);
 
-    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of the ambient interaction, or unassociated when there is none (WIRE.md §7).</summary>
+    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of this scope (an interaction, or the client's ambient interaction, unassociated when there is none) (WIRE.md §7).</summary>
     /// <param name="name">The span's name; required (<see cref="ArgumentException"/>).</param>
     /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
     /// <param name="options">Input, version and properties of the span.</param>
     void WithSpan(string name, Action work, SpanOptions? options = null);
 
-    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of the ambient interaction, or unassociated when there is none, recording its result as the span's output (WIRE.md §7).</summary>
+    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of this scope (an interaction, or the client's ambient interaction, unassociated when there is none), recording its result as the span's output (WIRE.md §7).</summary>
     /// <typeparam name="T">The delegate's result type.</typeparam>
     /// <param name="name">The tool's name; required (<see cref="ArgumentException"/>).</param>
     /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
@@ -43,14 +44,14 @@ public partial interface IRaindropClient
     /// <returns>The delegate's result.</returns>
     Task<T> WithToolAsync<T>(string name, Func<Task<T>> work, SpanOptions? options = null);
 
-    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of the ambient interaction, or unassociated when there is none (WIRE.md §7).</summary>
+    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of this scope (an interaction, or the client's ambient interaction, unassociated when there is none) (WIRE.md §7).</summary>
     /// <param name="name">The tool's name; required (<see cref="ArgumentException"/>).</param>
     /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
     /// <param name="options">Input, version and properties of the span.</param>
     /// <returns>A task that completes when the work does.</returns>
     Task WithToolAsync(string name, Func<Task> work, SpanOptions? options = null);
 
-    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of the ambient interaction, or unassociated when there is none, recording its result as the span's output (WIRE.md §7).</summary>
+    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of this scope (an interaction, or the client's ambient interaction, unassociated when there is none), recording its result as the span's output (WIRE.md §7).</summary>
     /// <typeparam name="T">The delegate's result type.</typeparam>
     /// <param name="name">The tool's name; required (<see cref="ArgumentException"/>).</param>
     /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
@@ -58,7 +59,7 @@ public partial interface IRaindropClient
     /// <returns>The delegate's result.</returns>
     T WithTool<T>(string name, Func<T> work, SpanOptions? options = null);
 
-    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of the ambient interaction, or unassociated when there is none (WIRE.md §7).</summary>
+    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of this scope (an interaction, or the client's ambient interaction, unassociated when there is none) (WIRE.md §7).</summary>
     /// <param name="name">The tool's name; required (<see cref="ArgumentException"/>).</param>
     /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
     /// <param name="options">Input, version and properties of the span.</param>
