@@ -71,8 +71,10 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
         Tracer = new Tracing.Tracer(this, options, _time, _logger);
         if (IsEnabled)
         {
-            // Compiling the hot path is an optimization for the first calls: beside the app, not in its way.
-            _ = Task.Run(() => HotPathWarmup.Run(this));
+            // The caller-side methods are compiled here, so the app's first TrackAi or Begin costs microseconds, not the
+            // milliseconds of JIT (the slow parts of start-up, the OpenTelemetry provider and the transport, are built
+            // in the background).
+            HotPathWarmup.Run(this);
             LiveClients.Add(this, options.CaptureUnownedSpans, _logger);
 
             // An app that exits without disposing the client still gets what it queued sent, within CloseTimeout.
