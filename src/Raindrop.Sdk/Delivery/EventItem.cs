@@ -99,7 +99,17 @@ internal sealed class EventItem : QueuedItem
 
                 hasContext |= key == WireContext.ContextKey;
                 writer.WritePropertyName(TextLimits.SanitizeSurrogates(key));
-                JsonValueWriter.WriteValue(writer, value, stringCap, 2);
+                if (mode == WriteMode.Budgeted && SizeEstimator.Estimate(value) > BulkBudgetBytes - (writer.BytesCommitted + writer.BytesPending))
+                {
+                    // One value too big for what is left (a million-element array): it alone is described, so its
+                    // smaller siblings are still sent.
+                    writer.WriteStringValue($"[too large: about {SizeEstimator.Estimate(value)} bytes, left out to fit the 1 MiB limit]");
+                }
+                else
+                {
+                    JsonValueWriter.WriteValue(writer, value, stringCap, 2);
+                }
+
                 written++;
             }
         }

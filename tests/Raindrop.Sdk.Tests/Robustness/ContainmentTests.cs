@@ -85,6 +85,26 @@ public sealed class ContainmentTests
         Assert.Equal(50, lines.Sum(r => int.Parse(System.Text.RegularExpressions.Regex.Match(r.Message, @": (\d+) item").Groups[1].Value)));
     }
 
+    [Fact]
+    public async Task One_property_too_large_to_fit_is_left_out_alone_and_its_small_siblings_are_sent()
+    {
+        using var api = new FakeApi();
+        await using var client = api.Client();
+        client.Track(new TrackEvent
+        {
+            UserId = "u",
+            Event = "e",
+            Properties = new Dictionary<string, object?> { ["good"] = 1, ["bad"] = Enumerable.Range(0, 1_000_000).ToArray(), ["also"] = "kept" },
+        });
+
+        Assert.True(await client.FlushAsync());
+        var props = Assert.Single(api.Items("events/track"))["properties"]!;
+        Assert.Equal(1, (int)props["good"]!);
+        Assert.Equal("kept", (string?)props["also"]);
+        Assert.StartsWith("[too large:", (string?)props["bad"], StringComparison.Ordinal);
+        Assert.True(api.Bodies("events/track").Single().Length <= 1024 * 1024);
+    }
+
     private sealed class ThrowingProvider : ILoggerProvider
     {
         public ILogger CreateLogger(string categoryName) => new ThrowingLogger();
