@@ -17,6 +17,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     private readonly SdkMetrics _metrics = new();
     private readonly InputNormalizer _input;
     private readonly DeliveryPipeline? _pipeline;
+    private readonly Drain? _drain;
     private readonly TimeProvider _time;
     private int _closed;
     private int _loggedAfterClose;
@@ -62,6 +63,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
 
             Interactions = new Interactions.InteractionRegistry(this, options, _time, _logger);
             SpanExport = new Tracing.TraceExport(this, options, baseUri, _time, _logger);
+            _drain = _pipeline is null ? null : new Drain(Interactions, _pipeline, SpanExport, _time, _logger);
         }
         finally
         {
@@ -193,40 +195,13 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<bool> FlushAsync(CancellationToken cancellationToken = default)
-    {
-        if (_pipeline is null || IsClosed)
-        {
-            return true;
-        }
-
-        try
-        {
-            Interactions.FlushPending();
-        }
-        catch (Exception ex)
-        {
-            Log.BackgroundError(_logger, ex);
-        }
-
-        var timeout = _options.FlushTimeout;
-        var done = Task.WhenAll(_pipeline.FlushAsync(), SpanExport.FlushAsync(timeout));
-        try
-        {
-            // The deadline only stops the wait: nothing is cancelled or dropped (WIRE.md §5).
-            var results = await done.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
-            return results[1];
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> FlushAsync(CancellationToken cancellationToken = default) =>
+        _drain is null || IsClosed ? Task.FromResult(true) : _drain.FlushAsync(_options.FlushTimeout, cancellationToken);
 
     /// <summary>
     /// Stops accepting calls, flushes unfinished interactions (as pending) and everything queued, and returns
     /// within <see cref="RaindropOptions.CloseTimeout"/> even if the server never answers; what could not be
-    /// sent by then is counted as dropped. Safe to call more than once.
+    /// sent by then is counted as dropped. Safe to call more than once; never throws.
     /// </summary>
     /// <returns>A task that completes when the client is closed.</returns>
     public async ValueTask DisposeAsync()
@@ -240,28 +215,10 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
         LiveClients.Remove(this);
         try
         {
-            if (_pipeline is not null)
+            if (_drain is not null)
             {
-                // Each stage is contained, so one that fails cannot skip the drain after it (WIRE.md §5: never throws).
-                try
-                {
-                    await Interactions.CloseAllAsync().ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    Log.BackgroundError(_logger, ex);
-                }
-
-                // One deadline for both: events and spans drain side by side.
-                await Task.WhenAll(
-                    _pipeline.CloseAsync(_options.CloseTimeout),
-                    SpanExport.ShutdownAsync(_options.CloseTimeout)).ConfigureAwait(false);
-                _pipeline.Dispose();
+                await _drain.CloseAsync(_options.CloseTimeout).ConfigureAwait(false);
             }
-        }
-        catch (Exception ex)
-        {
-            Log.BackgroundError(_logger, ex);
         }
         finally
         {
