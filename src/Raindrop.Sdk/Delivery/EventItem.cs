@@ -99,11 +99,11 @@ internal sealed class EventItem : QueuedItem
 
                 hasContext |= key == WireContext.ContextKey;
                 writer.WritePropertyName(TextLimits.SanitizeSurrogates(key));
-                if (mode == WriteMode.Budgeted && SizeEstimator.Estimate(value) > BulkBudgetBytes - (writer.BytesCommitted + writer.BytesPending))
+                if (mode == WriteMode.Budgeted && SizeEstimator.Estimate(value) is var size && size > BulkBudgetBytes - (writer.BytesCommitted + writer.BytesPending))
                 {
                     // One value too big for what is left (a million-element array): it alone is described, so its
                     // smaller siblings are still sent.
-                    writer.WriteStringValue($"[too large: about {SizeEstimator.Estimate(value)} bytes, left out to fit the 1 MiB limit]");
+                    writer.WriteStringValue($"[too large: about {size} bytes, left out to fit the 1 MiB limit]");
                 }
                 else
                 {

@@ -1,9 +1,8 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Raindrop.Serialization;
 
-// JsonElement and JsonNode values: written member by member so the depth limit, the string cap and lone-surrogate
+// JsonElement values: written member by member so the depth limit, the string cap and lone-surrogate
 // repair apply to them as to any other value.
 internal static partial class JsonValueWriter
 {
@@ -97,53 +96,6 @@ internal static partial class JsonValueWriter
                 return;
             default:
                 element.WriteTo(writer); // numbers keep their exact text; true/false/null
-                return;
-        }
-    }
-
-    private static void WriteNode(Utf8JsonWriter writer, JsonNode? node, int stringCap, int depth)
-    {
-        switch (node)
-        {
-            case null:
-                writer.WriteNullValue();
-                return;
-            case JsonObject obj:
-                if (depth > WireFormat.MaxValueDepth)
-                {
-                    writer.WriteStringValue(DepthMarker);
-                    return;
-                }
-
-                writer.WriteStartObject();
-                foreach (var (k, v) in obj)
-                {
-                    writer.WritePropertyName(TextLimits.SanitizeSurrogates(k));
-                    WriteNode(writer, v, stringCap, depth + 1);
-                }
-
-                writer.WriteEndObject();
-                return;
-            case JsonArray arr:
-                if (depth > WireFormat.MaxValueDepth)
-                {
-                    writer.WriteStringValue(DepthMarker);
-                    return;
-                }
-
-                writer.WriteStartArray();
-                foreach (var item in arr)
-                {
-                    WriteNode(writer, item, stringCap, depth + 1);
-                }
-
-                writer.WriteEndArray();
-                return;
-            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
-                WriteString(writer, v.TryGetValue<JsonElement>(out var e) ? StringOf(e) : v.GetValue<string>(), stringCap);
-                return;
-            default:
-                node.WriteTo(writer);
                 return;
         }
     }

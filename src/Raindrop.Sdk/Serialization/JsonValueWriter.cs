@@ -8,7 +8,8 @@ namespace Raindrop.Serialization;
 
 /// <summary>
 /// Writes snapshotted values (<see cref="ValueSnapshot"/>: properties, traits, span payloads) without reflection:
-/// primitives, strings, member arrays, lists, <see cref="JsonElement"/> and <see cref="JsonNode"/>. Strings longer than
+/// primitives, strings, member arrays, lists and <see cref="JsonElement"/> (the snapshot has already turned
+/// <see cref="JsonNode"/> trees, dictionaries and lazy sequences into these). Strings longer than
 /// <c>stringCap</c> are truncated with the marker (used only to shrink an oversized event); nesting past
 /// <see cref="WireFormat.MaxValueDepth"/> is written as a string rather than thrown on.
 /// </summary>
@@ -100,9 +101,6 @@ internal static partial class JsonValueWriter
             case JsonElement element:
                 WriteElement(writer, element, stringCap, depth);
                 return;
-            case JsonNode node:
-                WriteNode(writer, node, stringCap, depth);
-                return;
         }
 
         if (depth > WireFormat.MaxValueDepth)
@@ -115,16 +113,6 @@ internal static partial class JsonValueWriter
         {
             case IEnumerable<KeyValuePair<string, object?>> members:
                 WriteObject(writer, members, stringCap, depth);
-                return;
-            case IDictionary legacy:
-                writer.WriteStartObject();
-                foreach (DictionaryEntry entry in legacy)
-                {
-                    writer.WritePropertyName(TextLimits.SanitizeSurrogates(Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty));
-                    WriteValue(writer, entry.Value, stringCap, depth + 1);
-                }
-
-                writer.WriteEndObject();
                 return;
             case IEnumerable list:
                 writer.WriteStartArray();

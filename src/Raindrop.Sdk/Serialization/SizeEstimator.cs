@@ -1,12 +1,11 @@
 using System.Collections;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Raindrop.Serialization;
 
 /// <summary>
-/// A cheap, approximate byte size of a value for the queue's byte bound: string lengths plus a little per
-/// entry. Deep structures are estimated from their first levels; exactness is not needed.
+/// A cheap, approximate byte size of a snapshotted value (<see cref="ValueSnapshot"/>) for the queue's byte bound:
+/// string lengths plus a little per entry. Deep structures are estimated from their first levels; exactness is not needed.
 /// </summary>
 internal static class SizeEstimator
 {
@@ -26,36 +25,8 @@ internal static class SizeEstimator
                 return s.Length + PerValue;
             case JsonElement e:
                 return PerValue + RawLength(e);
-            case JsonObject o when depth < MaxDepth:
-                long obj = PerValue;
-                foreach (var (key, child) in o)
-                {
-                    obj += key.Length + 4 + Estimate(child, depth + 1);
-                }
-
-                return obj;
-            case JsonArray a when depth < MaxDepth:
-                long arr = PerValue;
-                foreach (var child in a)
-                {
-                    arr += Estimate(child, depth + 1);
-                }
-
-                return arr;
-            case JsonValue v:
-                return v.TryGetValue<string>(out var text) ? text.Length + PerValue : v.TryGetValue<JsonElement>(out var el) ? PerValue + RawLength(el) : PerValue;
-            case JsonNode:
-                return 64;
             case IEnumerable<KeyValuePair<string, object?>> members when depth < MaxDepth:
                 return Estimate(members, depth);
-            case IDictionary legacy when depth < MaxDepth:
-                long d = PerValue;
-                foreach (DictionaryEntry entry in legacy)
-                {
-                    d += PerValue + Estimate(entry.Value, depth + 1);
-                }
-
-                return d;
             case IEnumerable list when depth < MaxDepth:
                 long total = PerValue;
                 foreach (var item in list)
