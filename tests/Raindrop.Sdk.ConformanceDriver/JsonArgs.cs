@@ -105,9 +105,23 @@ internal readonly struct JsonArgs
         }
     }
 
+    // A string with an escaped lone surrogate cannot become a .NET string through GetString: it stays JSON.
+    private static object? StringOrJson(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return value.Clone();
+        }
+    }
+
     /// <summary>
-    /// A JSON object as the SDK's property dictionary. The values are the <see cref="JsonElement"/>s themselves,
-    /// cloned so they outlive the stdin document: the SDK writes them verbatim, so numbers stay exact.
+    /// A JSON object as the SDK's property dictionary: strings and booleans as the .NET values an app passes, other
+    /// values as <see cref="JsonElement"/>s cloned to outlive the stdin document (the SDK writes them verbatim, so
+    /// numbers stay exact).
     /// </summary>
     public IReadOnlyDictionary<string, object?>? OptionalObject(string name)
     {
@@ -121,10 +135,19 @@ internal readonly struct JsonArgs
             throw Wrong(name, "an object", value);
         }
 
+        // Strings and booleans become the .NET values an app would pass; numbers, objects and arrays stay JSON
+        // (cloned), so a number keeps its exact text.
         var result = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var property in value.EnumerateObject())
         {
-            result[property.Name] = property.Value.Clone();
+            result[property.Name] = property.Value.ValueKind switch
+            {
+                JsonValueKind.String => StringOrJson(property.Value),
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                JsonValueKind.Null => null,
+                _ => property.Value.Clone(),
+            };
         }
 
         return result;

@@ -101,6 +101,7 @@ internal sealed class BatchSerializer
         return bodies;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private bool Write(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int maxItem)
     {
         if (!TryWriteOnce(item, writer, scratch, int.MaxValue, WriteMode.Full))
@@ -132,6 +133,7 @@ internal sealed class BatchSerializer
             || TryWriteOnce(item, writer, scratch, MinStringCap, WriteMode.Bare);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private bool TryWriteOnce(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int cap, WriteMode mode)
     {
         try
@@ -146,6 +148,7 @@ internal sealed class BatchSerializer
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private void WriteOnce(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int cap, WriteMode mode)
     {
         scratch.ResetWrittenCount();

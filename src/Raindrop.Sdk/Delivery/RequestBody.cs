@@ -50,6 +50,7 @@ internal sealed class RequestBody
     /// Copies item segments into a new body (a JSON array, or the single object itself); the body's own segments
     /// point into its content, so the source buffer can be reused.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static RequestBody Compose(ReadOnlyMemory<byte>[] segments, bool isArray, string? orderKey = null)
     {
         if (!isArray)

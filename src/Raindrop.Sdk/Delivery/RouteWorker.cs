@@ -1,56 +1,39 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
-using Raindrop.Diagnostics;
 
 namespace Raindrop.Delivery;
 
 /// <summary>
-/// The queue and background loop of one route.
+/// One route's delivery loop, composed of small parts: the <see cref="ItemQueue"/> (bounded, lock-free, drop-oldest),
+/// the <see cref="Batcher"/> (count, bytes, interval), the <see cref="Dispatcher"/> (requests in flight) and the
+/// <see cref="OutcomeSettler"/> (counts and reports).
 /// </summary>
 /// <remarks>
-/// Producers write to an unbounded channel and, when the client's <see cref="QueueBudget"/> is over, take the
-/// oldest items back out and count them as dropped: enqueue never blocks. One loop reads the channel into a
-/// batch and sends it when it holds <c>BatchSize</c> items (or 1 MiB), when <c>FlushInterval</c> has passed
-/// since its first item, on a flush request, or while closing. Up to <c>MaxConcurrentRequests</c> requests are
-/// in flight while the server is healthy; once one is retrying, the loop waits for the in-flight requests
-/// before starting another, so items wait in the bounded queue rather than piling onto a failing server.
-/// A flush request is a drain target: the loop sends what the channel held when it took the request, then
-/// completes the request when every request started so far has ended. Nothing enqueued later is waited on,
-/// and nothing is sent twice.
+/// The loop sends a batch when it is full, when <c>FlushInterval</c> has passed since its first item, on a flush
+/// request, or while closing; between batches it sleeps until the queue holds enough items to fill one (one wake-up
+/// per batch, not per event). A flush request is a drain target: the loop sends what the queue held when it took the
+/// request, then completes the request when every request started so far has ended. Nothing enqueued later is waited
+/// on, and nothing is sent twice.
 /// </remarks>
-internal sealed partial class RouteWorker
+internal sealed class RouteWorker
 {
-    private readonly Route _route;
     private readonly DeliveryContext _ctx;
-    private readonly BatchSerializer _serializer;
-    private readonly Channel<QueuedItem> _channel = Channel.CreateUnbounded<QueuedItem>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private readonly ItemQueue _queue;
+    private readonly Batcher _batch;
+    private readonly Dispatcher _dispatcher;
+    private readonly OutcomeSettler _settler;
     private readonly ConcurrentQueue<TaskCompletionSource> _flushRequests = new();
-    private readonly RequestWindow _window;
-    private readonly ConcurrentDictionary<RequestBody, byte> _unsettled = new();
-    private readonly RateLimiter _dropWarnings;
-    private readonly RateLimiter _closeWarnings;
-    private readonly RateLimiter _rejectWarnings;
-    private readonly RateLimiter _gaveUpWarnings;
-    private long _unreportedDrops;
-    private int _dropReportScheduled;
-    private readonly int _batchSize;
-    private TaskCompletionSource _wake = NewSignal();
+    private readonly Func<bool> _hasWork;
     private volatile bool _closing;
-    private int _itemsToFill;
-    private readonly HeldItems _held = new();
     private Task _loop = Task.CompletedTask;
 
     public RouteWorker(Route route, DeliveryContext context)
     {
-        _route = route;
         _ctx = context;
-        _serializer = new BatchSerializer(context.Wire, context.Options.MaxBodyBytes);
-        _dropWarnings = new RateLimiter(context.Time);
-        _closeWarnings = new RateLimiter(context.Time);
-        _rejectWarnings = new RateLimiter(context.Time);
-        _gaveUpWarnings = new RateLimiter(context.Time);
-        _batchSize = route.IsBatched ? context.Options.BatchSize : 1;
-        _window = new RequestWindow(context.Options.MaxConcurrentRequests);
+        _queue = new ItemQueue(context.Budget);
+        _settler = new OutcomeSettler(route, context);
+        _dispatcher = new Dispatcher(route, context, _settler);
+        _batch = new Batcher(route.IsBatched ? context.Options.BatchSize : 1, context.Options.MaxBodyBytes, context.Options.FlushInterval, context.Time);
+        _hasWork = () => _closing || !_flushRequests.IsEmpty || _batch.IsDue;
     }
 
     public Task Completion => _loop;
@@ -68,25 +51,16 @@ internal sealed partial class RouteWorker
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public bool TryEnqueue(QueuedItem item)
     {
-        if (!_channel.Writer.TryWrite(item))
+        if (!_queue.TryAdd(item, out var dropped))
         {
-            // Raced with close: the call was accepted but can no longer be sent.
-            _ctx.Metrics.Dropped(_route.Path, 1);
+            _settler.Refused(); // raced with close: accepted, but can no longer be sent
             return false;
         }
 
-        _ctx.Budget.Add(item.EstimatedBytes);
-        _ctx.Metrics.Enqueued(_route.Path);
-        if (_ctx.Budget.IsOver)
+        _settler.Enqueued();
+        if (dropped > 0)
         {
-            DropOldest();
-        }
-
-        // The loop holds a partial batch and waits for this many more items: wake it once they are here.
-        var toFill = Volatile.Read(ref _itemsToFill);
-        if (toFill > 0 && _channel.Reader.Count >= toFill && Interlocked.Exchange(ref _itemsToFill, 0) != 0)
-        {
-            Wake();
+            _settler.QueueFull(dropped);
         }
 
         return true;
@@ -97,7 +71,7 @@ internal sealed partial class RouteWorker
     {
         var request = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _flushRequests.Enqueue(request);
-        Wake();
+        _queue.Wake();
         if (_loop.IsCompleted)
         {
             request.TrySetResult();
@@ -110,121 +84,68 @@ internal sealed partial class RouteWorker
     public void Close()
     {
         _closing = true;
-        _channel.Writer.TryComplete();
-        Wake();
+        _queue.Close();
     }
 
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>
+    /// At the close deadline: counts everything not yet delivered (held, in flight or still queued) as dropped now,
+    /// so the counters are final when close returns.
+    /// </summary>
+    public void Abandon()
+    {
+        var count = _dispatcher.Abandon() + _queue.DrainAll();
+        if (count > 0)
+        {
+            _settler.CloseDropped(count);
+        }
 
-    private void Wake() => Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
+        _settler.CloseEnded();
+    }
 
     /// <returns>True when the loop failed and should be restarted.</returns>
     private async Task<bool> RunAsync()
     {
-        var batch = new List<QueuedItem>(_batchSize);
-        long batchBytes = 0;
-        long batchStarted = 0;
-        Task<bool>? readable = null;
-        var reader = _channel.Reader;
-        var interval = _ctx.Options.FlushInterval;
-        var maxBytes = _ctx.Options.MaxBodyBytes;
-        using var batchTimer = _ctx.Time.CreateTimer(static self => ((RouteWorker)self!).Wake(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        using var timer = _ctx.Time.CreateTimer(static q => ((ItemQueue)q!).Wake(), _queue, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         try
         {
             while (true)
             {
-                var wake = Volatile.Read(ref _wake).Task;
-                var requests = _flushRequests.Count;
-                if (requests > 0)
+                if (!_flushRequests.IsEmpty)
                 {
-                    // Drain target: what the channel holds now; items enqueued after this are not waited on.
-                    var target = reader.Count;
-                    for (var i = 0; i < target && reader.TryRead(out var item); i++)
-                    {
-                        Take(batch, item, ref batchBytes);
-                        if (batch.Count >= _batchSize || batchBytes >= maxBytes)
-                        {
-                            await DispatchAsync(batch).ConfigureAwait(false);
-                            batchBytes = 0;
-                        }
-                    }
-
-                    if (batch.Count > 0)
-                    {
-                        await DispatchAsync(batch).ConfigureAwait(false);
-                        batchBytes = 0;
-                    }
-
-                    var pending = _window.AllEnded();
-                    for (var i = 0; i < requests && _flushRequests.TryDequeue(out var request); i++)
-                    {
-                        _ = pending.ContinueWith(static (_, r) => ((TaskCompletionSource)r!).TrySetResult(), request, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                    }
-
+                    await DrainForFlushAsync().ConfigureAwait(false);
                     continue;
                 }
 
-                while (batch.Count < _batchSize && batchBytes < maxBytes && reader.TryRead(out var next))
+                while (!_batch.IsFull && _queue.TryTake(out var next))
                 {
-                    if (batch.Count == 0)
-                    {
-                        batchStarted = _ctx.Time.GetTimestamp();
-                    }
-
-                    Take(batch, next, ref batchBytes);
+                    Take(next);
                 }
 
-                var due = batch.Count >= _batchSize || batchBytes >= maxBytes || _closing
-                    || (batch.Count > 0 && _ctx.Time.GetElapsedTime(batchStarted) >= interval);
-                if (batch.Count > 0 && due)
+                if (_batch.Count > 0 && (_batch.IsDue || _closing))
                 {
-                    await DispatchAsync(batch).ConfigureAwait(false);
-                    batchBytes = 0;
+                    await _dispatcher.DispatchAsync(_batch, _queue).ConfigureAwait(false);
                     continue;
                 }
 
-                if (reader.Completion.IsCompleted)
+                if (_batch.Count == 0 && _queue.IsClosed && _queue.Count == 0)
                 {
                     break;
                 }
 
-                if (batch.Count > 0)
-                {
-                    // A partial batch waits for the interval, or for enough items to fill it (producers wake the loop
-                    // then, see TryEnqueue), not for every single item: one wake-up per batch, not per event. One
-                    // timer per worker, re-armed for what is left of the interval before every wait (a timer can fire
-                    // a little early, and a new timer per wait would churn the finalizer queue).
-                    var left = interval - _ctx.Time.GetElapsedTime(batchStarted);
-                    batchTimer.Change(left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
-                    var needed = _batchSize - batch.Count;
-                    Volatile.Write(ref _itemsToFill, needed);
-                    if (reader.Count < needed)
-                    {
-                        await wake.ConfigureAwait(false);
-                    }
-
-                    Volatile.Write(ref _itemsToFill, 0);
-                    continue;
-                }
-
-                readable ??= reader.WaitToReadAsync().AsTask();
-                await Task.WhenAny(readable, wake).ConfigureAwait(false);
-
-                if (readable.IsCompleted)
-                {
-                    readable = null;
-                }
+                // Sleep until the first item comes, or, holding some, until the queue can fill the batch or the batch
+                // interval passes (one timer, re-armed for what is left of it); a flush or close wakes it too.
+                var holding = _batch.Count > 0;
+                timer.Change(holding ? _batch.TimeLeft : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                await _queue.WaitAsync(holding ? _batch.Missing : 1, _hasWork).ConfigureAwait(false);
             }
 
-            await _window.AllEnded().ConfigureAwait(false);
+            await _dispatcher.AllEnded().ConfigureAwait(false);
             return false;
         }
         catch (Exception ex)
         {
             // A bug, not a delivery failure: count what this loop held, never let it reach the app, and go on.
-            var lost = _held.ClaimAll();
-            Log.WorkerError(_ctx.Logger, ex, _route.Path, lost);
-            _ctx.Metrics.Failed(_route.Path, lost);
+            _dispatcher.LoopFailed(ex);
             return !_ctx.CloseDeadline.IsCancellationRequested;
         }
         finally
@@ -236,85 +157,35 @@ internal sealed partial class RouteWorker
         }
     }
 
-    private void Settle(int n, Action<int> count)
+    // Drain target: what the queue holds now; items enqueued after this are not waited on.
+    private async Task DrainForFlushAsync()
     {
-        var claimed = _held.Claim(n);
-        if (claimed > 0)
+        var requests = _flushRequests.Count;
+        var target = _queue.Count;
+        for (var i = 0; i < target && _queue.TryTake(out var item); i++)
         {
-            count(claimed);
-        }
-    }
-
-    private void Take(List<QueuedItem> batch, QueuedItem item, ref long batchBytes)
-    {
-        _held.Add();
-        batch.Add(item);
-        batchBytes += item.EstimatedBytes;
-    }
-
-    private async Task DispatchAsync(List<QueuedItem> batch)
-    {
-        var count = batch.Count;
-        long bytes = 0;
-        foreach (var item in batch)
-        {
-            bytes += item.EstimatedBytes;
-        }
-
-        _ctx.Budget.Remove(count, bytes);
-        if (_ctx.CloseDeadline.IsCancellationRequested)
-        {
-            batch.Clear();
-            Settle(count, Dropped);
-            return;
-        }
-
-        List<RequestBody> bodies;
-        try
-        {
-            bodies = _serializer.Serialize(batch, _route.IsBatched);
-        }
-        catch (Exception ex)
-        {
-            // A bug, not a delivery failure: count the batch and keep the loop (and the route) alive.
-            Log.WorkerError(_ctx.Logger, ex, _route.Path, count);
-            Settle(count, n => _ctx.Metrics.Failed(_route.Path, n));
-            _serializer.ResetCounts();
-            return;
-        }
-        finally
-        {
-            batch.Clear();
-        }
-
-        if (_serializer.ShrunkCount > 0)
-        {
-            Log.Shrunk(_ctx.Logger, _serializer.ShrunkCount, _route.Path);
-        }
-
-        if (_serializer.FailedCount > 0)
-        {
-            Settle(_serializer.FailedCount, n => _ctx.Metrics.Failed(_route.Path, n));
-            Log.Unwritable(_ctx.Logger, _serializer.FailedCount, _route.Path);
-        }
-
-        _serializer.ResetCounts();
-
-        foreach (var body in bodies)
-        {
-            await _window.WaitForSlotAsync(body.OrderKey).ConfigureAwait(false);
-            lock (_held.Gate)
+            Take(item);
+            if (_batch.IsFull)
             {
-                // Held items become a request's atomically with respect to Abandon: counted by one or the other.
-                if (_held.Claim(body.Count) < body.Count)
-                {
-                    continue; // the close deadline passed and Abandon counted them
-                }
-
-                _unsettled[body] = 0;
+                await _dispatcher.DispatchAsync(_batch, _queue).ConfigureAwait(false);
             }
-
-            _window.Add(SendAsync(body), body.OrderKey);
         }
+
+        if (_batch.Count > 0)
+        {
+            await _dispatcher.DispatchAsync(_batch, _queue).ConfigureAwait(false);
+        }
+
+        var pending = _dispatcher.AllEnded();
+        for (var i = 0; i < requests && _flushRequests.TryDequeue(out var request); i++)
+        {
+            _ = pending.ContinueWith(static (_, r) => ((TaskCompletionSource)r!).TrySetResult(), request, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private void Take(QueuedItem item)
+    {
+        _dispatcher.Hold(1);
+        _batch.Add(item);
     }
 }

@@ -8,6 +8,7 @@ internal static partial class JsonValueWriter
 {
     // A string element short enough to need no cap and free of \u escapes (which may hide a lone surrogate) can be
     // copied as it is.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static bool CanCopy(JsonElement element, int stringCap)
     {
 #if NET9_0_OR_GREATER
@@ -45,6 +46,7 @@ internal static partial class JsonValueWriter
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static void WriteElement(Utf8JsonWriter writer, JsonElement element, int stringCap, int depth)
     {
         switch (element.ValueKind)

@@ -128,6 +128,7 @@ internal static partial class JsonValueWriter
         WriteUnknown(writer, value, stringCap);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static void WriteDouble(Utf8JsonWriter writer, double d)
     {
         if (double.IsFinite(d))

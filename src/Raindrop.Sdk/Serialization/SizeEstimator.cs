@@ -12,6 +12,7 @@ internal static class SizeEstimator
     private const int PerValue = 8;
     private const int MaxDepth = 16;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static int Estimate(string? text) => text is null ? 0 : text.Length + PerValue;
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
@@ -66,6 +67,7 @@ internal static class SizeEstimator
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static long Estimate(IReadOnlyList<Attachment>? attachments)
     {
         if (attachments is null)

@@ -32,6 +32,7 @@ internal static class ValueSnapshot
     }
 
     /// <summary>Snapshots string-keyed members (properties, traits); the container itself may throw too.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static KeyValuePair<string, object?>[]? Members(IEnumerable<KeyValuePair<string, object?>>? members, ref Report report)
     {
         if (members is null)
@@ -48,6 +49,7 @@ internal static class ValueSnapshot
 
     public static string Describe(string reason) => "[unserializable: " + reason + "]";
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static object? Snapshot(object? value, int depth, ref Report report)
     {
         switch (value)
@@ -83,7 +85,7 @@ internal static class ValueSnapshot
             switch (value)
             {
                 case JsonElement element:
-                    return Element(element);
+                    return Element(element, value);
                 case JsonNode node:
                     return Node(node, depth, ref report);
                 case IEnumerable<KeyValuePair<string, object?>> or IDictionary or IEnumerable:
@@ -127,6 +129,7 @@ internal static class ValueSnapshot
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static KeyValuePair<string, object?>[] CopyMembers(IEnumerable<KeyValuePair<string, object?>> members, int depth, ref Report report)
     {
         // Sized from the count when there is one (one array, no list: this is the caller's hot path).
@@ -198,9 +201,23 @@ internal static class ValueSnapshot
 
     // A JsonElement lives only as long as its JsonDocument, which the app may dispose right after the call: Clone()
     // copies a disposable document's element, and returns an element of a document that cannot be disposed (one
-    // already cloned, or deserialized) as it is, at no cost. Numbers keep their exact text either way.
-    private static JsonElement? Element(JsonElement element) =>
-        element.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? null : element.Clone();
+    // already cloned, or deserialized) as it is, at no cost; then the app's own box is kept (a JsonElement is
+    // immutable), saving a second box per value. Numbers keep their exact text either way.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
+    private static object? Element(JsonElement element, object boxed)
+    {
+        if (element.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var clone = element.Clone();
+        var before = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element);
+        var after = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(clone);
+        return System.Runtime.CompilerServices.Unsafe.AreSame(
+            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(before),
+            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(after)) ? boxed : clone;
+    }
 
     private static object? Node(JsonNode node, int depth, ref Report report)
     {

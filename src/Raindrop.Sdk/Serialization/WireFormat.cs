@@ -22,6 +22,7 @@ internal static class WireFormat
         return System.Text.Encoding.ASCII.GetString(buffer);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static void WriteTimestamp(Utf8JsonWriter writer, string name, DateTimeOffset value)
     {
         Span<byte> buffer = stackalloc byte[24];
@@ -30,6 +31,7 @@ internal static class WireFormat
     }
 
     // yyyy-MM-ddTHH:mm:ss.fffZ in UTC, digit by digit: a custom format string is parsed on every call.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static void Format(DateTimeOffset value, Span<byte> b)
     {
         var t = value.UtcDateTime;
@@ -49,6 +51,7 @@ internal static class WireFormat
         b[23] = (byte)'Z';
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static void Digits(Span<byte> destination, int value)
     {
         for (var i = destination.Length - 1; i >= 0; i--)
