@@ -57,6 +57,7 @@ internal static class Program
             {
                 await runner.RunAsync(steps);
                 await runner.DisposeAsync();
+                Console.Error.WriteLine($"GC gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} pause={GC.GetTotalPauseDuration().TotalMilliseconds}ms alloc={GC.GetTotalAllocatedBytes()/1048576}MiB jit={System.Runtime.JitInfo.GetCompiledMethodCount()} jittime={System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds}ms cpu={Environment.CpuUsage.TotalTime.TotalMilliseconds}ms");
                 return ExitOk;
             }
             catch (UnsupportedStepException ex)

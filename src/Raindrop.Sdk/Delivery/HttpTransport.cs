@@ -27,10 +27,12 @@ internal sealed class HttpTransport : IDisposable
     private readonly TimeSpan _maxRetryDuration;
     private readonly TimeSpan _maxRetryDelay;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly Uri[] _uris; // one per known route (Route.All), read-only after construction
 
     public HttpTransport(RaindropOptions options, Uri baseUri, TimeProvider time)
     {
         _baseUri = baseUri;
+        _uris = Array.ConvertAll(Route.All, r => new Uri(baseUri, r.Path));
         _time = time;
         _maxRetryDuration = options.MaxRetryDuration;
         _maxRetryDelay = options.MaxRetryDelay;
@@ -85,7 +87,8 @@ internal sealed class HttpTransport : IDisposable
     /// <param name="cancellationToken">The close deadline.</param>
     public async Task<SendOutcome> SendAsync(Route route, RequestBody body, Action<SendOutcome>? onRetry, CancellationToken cancellationToken)
     {
-        var uri = new Uri(_baseUri, route.Path);
+        var index = Array.IndexOf(Route.All, route);
+        var uri = index >= 0 ? _uris[index] : new Uri(_baseUri, route.Path);
 
         // The SDK's own requests stay out of the app's telemetry (WIRE.md §7): no ambient span to parent them or to
         // propagate, and OpenTelemetry instrumentation (HttpClient spans) suppressed for this flow.

@@ -7,4 +7,7 @@ internal sealed record Route(string Path, bool IsBatched)
     public static readonly Route Partial = new("events/track_partial", false);
     public static readonly Route Signals = new("signals/track", true);
     public static readonly Route Identify = new("users/identify", true);
+
+    /// <summary>Every route, in a fixed order (the transport keeps one request URI per route).</summary>
+    public static readonly Route[] All = [Events, Partial, Signals, Identify];
 }
