@@ -57,7 +57,11 @@ internal static class Program
             {
                 await runner.RunAsync(steps);
                 await runner.DisposeAsync();
-                Console.Error.WriteLine($"GC gen0={GC.CollectionCount(0)} gen1={GC.CollectionCount(1)} gen2={GC.CollectionCount(2)} pause={GC.GetTotalPauseDuration().TotalMilliseconds}ms alloc={GC.GetTotalAllocatedBytes()/1048576}MiB jit={System.Runtime.JitInfo.GetCompiledMethodCount()} jittime={System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds}ms cpu={Environment.CpuUsage.TotalTime.TotalMilliseconds}ms");
+                if (Environment.GetEnvironmentVariable("RAINDROP_DRIVER_STATS") == "1")
+                {
+                    // For performance work (tests/perf): what the run cost the runtime, on stderr (stdout is the protocol's).
+                    Console.Error.WriteLine($"runtime: gc0={GC.CollectionCount(0)} gc1={GC.CollectionCount(1)} gc2={GC.CollectionCount(2)} pause_ms={GC.GetTotalPauseDuration().TotalMilliseconds:F0} alloc_mib={GC.GetTotalAllocatedBytes() / 1048576} jitted={System.Runtime.JitInfo.GetCompiledMethodCount()} jit_ms={System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0} cpu_ms={Environment.CpuUsage.TotalTime.TotalMilliseconds:F0}");
+                }
                 return ExitOk;
             }
             catch (UnsupportedStepException ex)
