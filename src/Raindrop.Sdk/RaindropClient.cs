@@ -48,6 +48,12 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
 
         IsEnabled = !options.Disabled && !string.IsNullOrEmpty(options.WriteKey);
 
+        // The caller-side methods are compiled on another thread while the rest is built, so the app's first TrackAi
+        // or Begin costs about a millisecond, not the tens of milliseconds of JIT, without construction paying for it
+        // in series (the other slow parts of start-up, the HTTP transport, the meter and the OpenTelemetry provider,
+        // are built in the background, the provider only once a span starts).
+        var warmup = IsEnabled ? HotPathWarmup.Start(this) : null;
+
         // Background loops and threads (delivery workers, the partial-event sweep, the OpenTelemetry export thread)
         // start without the creator's ExecutionContext: no ambient Activity or interaction of the code that happened
         // to create the client leaks into them (WIRE.md §7).
@@ -73,10 +79,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
         Tracer = new Tracing.Tracer(this, options, _time, _logger);
         if (IsEnabled)
         {
-            // The caller-side methods are compiled here, so the app's first TrackAi or Begin costs microseconds, not the
-            // milliseconds of JIT (the slow parts of start-up, the OpenTelemetry provider and the transport, are built
-            // in the background).
-            HotPathWarmup.Run(this);
+            warmup!.WaitForCallerPath();
             LiveClients.Add(this, options.CaptureUnownedSpans, _logger);
 
             // An app that exits without disposing the client still gets what it queued sent, within CloseTimeout.
