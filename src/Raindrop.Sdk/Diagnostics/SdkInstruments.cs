@@ -3,10 +3,11 @@ using System.Diagnostics.Metrics;
 namespace Raindrop.Diagnostics;
 
 /// <summary>
-/// The instruments of a client's <see cref="Meter"/> named <c>Raindrop.Sdk</c>, created on a pool thread: the first
-/// <c>Meter</c> of a process initializes System.Diagnostics' event sources, 10-20 ms that a client's constructor
-/// should not pay. Measurements made before the instruments exist are summed and recorded once they do, so a
-/// listener sees the same totals, a few milliseconds late.
+/// The instruments of a client's <see cref="Meter"/> named <c>Raindrop.Sdk</c>, created on a pool thread once there is
+/// something to count: the first <c>Meter</c> of a process initializes System.Diagnostics' event sources, 10-20 ms
+/// that neither a client's constructor nor the app's thread should pay, nor compete with while the client is built.
+/// Measurements made before the instruments exist are summed and recorded once they do, so a listener sees the same
+/// totals, a few milliseconds late.
 /// </summary>
 internal sealed class SdkInstruments : IDisposable
 {
@@ -19,18 +20,20 @@ internal sealed class SdkInstruments : IDisposable
     public const int Dropped = 3;
     public const int Failed = 4;
     public const int Unserializable = 5;
+    private const int CounterCount = 6;
+
+    // Routes seen before the instruments exist (four routes and "none" in practice); sums per counter and route.
+    // Plain arrays: a dictionary keyed by a tuple would be compiled on the app's first TrackAi.
+    private const int RouteSlots = 8;
 
     private readonly object _gate = new();
-    private Dictionary<(int Counter, string? Route), long>? _early = [];
+    private string?[]? _earlyRoutes = new string?[RouteSlots];
+    private long[]? _earlySums = new long[RouteSlots * CounterCount];
+    private int _earlyRouteCount;
     private Counter<long>[]? _counters;
     private Meter? _meter;
+    private bool _creating;
     private bool _disposed;
-
-    public SdkInstruments()
-    {
-        // No ExecutionContext: the app's flow has nothing to do with creating instruments.
-        ThreadPool.UnsafeQueueUserWorkItem(static self => self.Create(), this, preferLocal: false);
-    }
 
     /// <summary>Adds to a counter, tagged with the route when there is one; before the instruments exist, remembers it.</summary>
     public void Add(int counter, string? route, long count)
@@ -38,19 +41,15 @@ internal sealed class SdkInstruments : IDisposable
         var counters = Volatile.Read(ref _counters);
         if (counters is null)
         {
-            lock (_gate)
+            if (Remember(counter, route, count))
             {
-                if (_early is { } early)
-                {
-                    early[(counter, route)] = early.GetValueOrDefault((counter, route)) + count;
-                    return;
-                }
+                return;
             }
 
             counters = Volatile.Read(ref _counters);
             if (counters is null)
             {
-                return; // disposed before they were made
+                return; // disposed, or the meter could not be made
             }
         }
 
@@ -62,7 +61,8 @@ internal sealed class SdkInstruments : IDisposable
         lock (_gate)
         {
             _disposed = true;
-            _early = null;
+            _earlyRoutes = null;
+            _earlySums = null;
         }
 
         _meter?.Dispose();
@@ -85,6 +85,44 @@ internal sealed class SdkInstruments : IDisposable
         }
     }
 
+    /// <summary>Sums a measurement made before the instruments exist (and has them made); false once they do.</summary>
+    private bool Remember(int counter, string? route, long count)
+    {
+        lock (_gate)
+        {
+            if (_earlyRoutes is not { } routes || _earlySums is not { } sums)
+            {
+                return false;
+            }
+
+            var slot = 0;
+            while (slot < _earlyRouteCount && !string.Equals(routes[slot], route, StringComparison.Ordinal))
+            {
+                slot++;
+            }
+
+            if (slot == _earlyRouteCount && slot < RouteSlots)
+            {
+                routes[slot] = route;
+                _earlyRouteCount++;
+            }
+
+            if (slot < RouteSlots)
+            {
+                sums[(slot * CounterCount) + counter] += count;
+            }
+
+            if (!_creating)
+            {
+                // No ExecutionContext: the app's flow has nothing to do with creating instruments.
+                _creating = true;
+                ThreadPool.UnsafeQueueUserWorkItem(static self => self.Create(), this, preferLocal: false);
+            }
+
+            return true;
+        }
+    }
+
     private void Create()
     {
         Meter? meter = null;
@@ -101,7 +139,9 @@ internal sealed class SdkInstruments : IDisposable
                 meter.CreateCounter<long>("raindrop.values.unserializable", "{value}", "App values that threw or could not be serialized and were sent as a short description."),
             ];
 
-            Dictionary<(int Counter, string? Route), long>? early;
+            string?[]? routes;
+            long[]? sums;
+            int routeCount;
             lock (_gate)
             {
                 if (_disposed)
@@ -112,13 +152,22 @@ internal sealed class SdkInstruments : IDisposable
 
                 _meter = meter;
                 Volatile.Write(ref _counters, counters);
-                early = _early;
-                _early = null;
+                routes = _earlyRoutes;
+                sums = _earlySums;
+                routeCount = _earlyRouteCount;
+                _earlyRoutes = null;
+                _earlySums = null;
             }
 
-            foreach (var ((counter, route), count) in early ?? [])
+            for (var slot = 0; slot < routeCount; slot++)
             {
-                Record(counters[counter], route, count);
+                for (var counter = 0; counter < CounterCount; counter++)
+                {
+                    if (sums![(slot * CounterCount) + counter] is var sum and > 0)
+                    {
+                        Record(counters[counter], routes![slot], sum);
+                    }
+                }
             }
         }
         catch (Exception)
@@ -127,7 +176,8 @@ internal sealed class SdkInstruments : IDisposable
             // a pool work item.
             lock (_gate)
             {
-                _early = null;
+                _earlyRoutes = null;
+                _earlySums = null;
             }
 
             meter?.Dispose();
