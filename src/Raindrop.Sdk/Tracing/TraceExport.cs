@@ -17,6 +17,7 @@ internal sealed class TraceExport : IDisposable
     private readonly TimeProvider _time;
     private readonly OwnedProvider? _owned;
     private readonly ActivityListener? _sampling;
+    private readonly Uri _baseUri;
     private SpanProcessors? _processors;
 
     public TraceExport(RaindropClient client, RaindropOptions options, Uri baseUri, TimeProvider time, ILogger logger)
@@ -25,8 +26,9 @@ internal sealed class TraceExport : IDisposable
         _options = options;
         _time = time;
         _logger = logger;
-        TracesUri = new Uri(baseUri.GetLeftPart(UriPartial.Authority) + "/v1/traces");
-        Sources = options.InstrumentedSources?.ToArray() ?? [.. RaindropActivitySource.DefaultInstrumentedSources];
+        _baseUri = baseUri;
+        // Copied without LINQ, which costs a client's constructor milliseconds to load.
+        Sources = options.InstrumentedSources is { } sources ? [.. sources] : [.. RaindropActivitySource.DefaultInstrumentedSources];
         if (client.IsEnabled && !options.UseExternalOpenTelemetry)
         {
             _owned = new OwnedProvider(client, this, Sources, logger);
@@ -46,8 +48,6 @@ internal sealed class TraceExport : IDisposable
         }
     }
 
-    public Uri TracesUri { get; }
-
     public IReadOnlyList<string> Sources { get; }
 
     /// <summary>Whether the client's own provider was ever started (by a span); false with an external provider.</summary>
@@ -64,7 +64,9 @@ internal sealed class TraceExport : IDisposable
             var processors = Volatile.Read(ref _processors);
             if (processors is null)
             {
-                Interlocked.CompareExchange(ref _processors, new SpanProcessors(_client, _options, TracesUri, Sources, _time, _logger), null);
+                // {scheme://host}/v1/traces (WIRE.md §7), worked out here: a Uri costs the constructor milliseconds.
+                var tracesUri = new Uri(_baseUri.GetLeftPart(UriPartial.Authority) + "/v1/traces");
+                Interlocked.CompareExchange(ref _processors, new SpanProcessors(_client, _options, tracesUri, Sources, _time, _logger), null);
                 processors = _processors;
             }
 
