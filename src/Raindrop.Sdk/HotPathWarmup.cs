@@ -26,8 +26,13 @@ internal sealed class HotPathWarmup
             () => Prepare((Func<IEnumerable<KeyValuePair<string, object?>>?, KeyValuePair<string, object?>[]?>)client.Input.Members),
             () => RuntimeHelpers.PrepareMethod(typeof(RouteWorker).GetMethod(nameof(RouteWorker.TryEnqueue))!.MethodHandle),
 
-            // The enqueued item and what it runs (id, snapshot, text cap, size estimate), exercised without queuing.
-            () => _ = new EventItem(EventIds.New(), "u", "e", client.Input.Now(), client.Input.Members(new Dictionary<string, object?> { ["k"] = "v" }), null, client.Input.Text("x"), null, null, null, null),
+            // The enqueued item and what it runs (id, snapshot, text cap, size estimate), exercised without queuing. An
+            // id of the kind EventIds makes before its CSPRNG pool is loaded, which is left to the first real one.
+            () =>
+            {
+                Prepare((Func<string>)EventIds.New);
+                _ = new EventItem(Guid.NewGuid().ToString(), "u", "e", client.Input.Now(), client.Input.Members(new Dictionary<string, object?> { ["k"] = "v" }), null, client.Input.Text("x"), null, null, null, null);
+            },
             () => Prepare((Func<TrackEvent, string>)client.Track),
             () => Prepare((Action<Signal>)client.TrackSignal),
             () => Prepare((Action<string, IReadOnlyDictionary<string, object?>?>)client.Identify),
@@ -39,6 +44,7 @@ internal sealed class HotPathWarmup
             },
             () => RuntimeHelpers.PrepareMethod(typeof(Interaction).GetMethod(nameof(Interaction.SetProperty))!.MethodHandle),
             () => RuntimeHelpers.PrepareMethod(typeof(Interaction).GetMethod(nameof(Interaction.FinishAsync))!.MethodHandle),
+            () => _ = Tracing.RaindropActivitySource.Source, // made here rather than by the first span
         ];
         _callerPath = 4;
         _callerPathLeft = _callerPath;
