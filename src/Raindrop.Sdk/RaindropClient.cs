@@ -28,6 +28,12 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     public RaindropClient(RaindropOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+
+        // The caller-side methods are compiled on another thread while the rest is built (and validated), so the app's
+        // first TrackAi or Begin costs about a millisecond, not the tens of milliseconds of JIT, without construction
+        // paying for it in series. The other slow parts of start-up are built in the background too: the HTTP
+        // transport, the meter (on first use) and the OpenTelemetry provider (when a span starts).
+        var warmup = !options.Disabled && !string.IsNullOrEmpty(options.WriteKey) ? HotPathWarmup.Start(this, options) : null;
         var errors = options.Validate();
         if (errors.Count > 0)
         {
@@ -47,12 +53,6 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
         }
 
         IsEnabled = !options.Disabled && !string.IsNullOrEmpty(options.WriteKey);
-
-        // The caller-side methods are compiled on another thread while the rest is built, so the app's first TrackAi
-        // or Begin costs about a millisecond, not the tens of milliseconds of JIT, without construction paying for it
-        // in series (the other slow parts of start-up, the HTTP transport, the meter and the OpenTelemetry provider,
-        // are built in the background, the provider only once a span starts).
-        var warmup = IsEnabled ? HotPathWarmup.Start(this) : null;
 
         // Background loops and threads (delivery workers, the partial-event sweep, the OpenTelemetry export thread)
         // start without the creator's ExecutionContext: no ambient Activity or interaction of the code that happened
