@@ -1,39 +1,181 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging.Abstractions;
 using Raindrop.Delivery;
+using Raindrop.Diagnostics;
 
 namespace Raindrop;
 
 /// <summary>
-/// Compiles the caller-side methods while the client is being built, so the app's first <c>TrackAi</c> or
-/// <c>Begin</c> costs microseconds rather than the few milliseconds of JIT (a no-op under Native AOT).
+/// Compiles the caller-side methods on a thread of its own while the client is being built, so the app's first
+/// <c>TrackAi</c> costs about a millisecond rather than the tens of milliseconds of JIT (its hot methods are compiled
+/// fully optimized on first call), without construction paying for it in series (a no-op under Native AOT). The
+/// constructor waits only for the <c>TrackAi</c> path, running itself whatever part of it the thread has not reached;
+/// the rest of the API follows in the background.
 /// </summary>
-internal static class HotPathWarmup
+internal sealed class HotPathWarmup
 {
-    public static void Run(RaindropClient client)
+    // Steps 0 to CallerPath - 1 are what TrackAi runs; the rest is the other calls of the API.
+    private const int CallerPath = 5;
+    private const int StepCount = 12;
+
+    private readonly RaindropClient _client;
+    private readonly RaindropOptions _options;
+    private readonly object _gate = new();
+    private int _claimed = -1;
+    private int _callerPathLeft = CallerPath;
+
+    private HotPathWarmup(RaindropClient client, RaindropOptions options)
     {
+        _client = client;
+        _options = options;
+    }
+
+    /// <summary>
+    /// Starts compiling on a background thread. Called first thing in the constructor (before the options are even
+    /// validated, so it overlaps that too); the constructor then calls <see cref="WaitForCallerPath"/>.
+    /// </summary>
+    public static HotPathWarmup Start(RaindropClient client, RaindropOptions options)
+    {
+        var warmup = new HotPathWarmup(client, options);
         try
         {
-            Prepare((Func<AiEvent, string>)client.TrackAi);
-            Prepare((Func<TrackEvent, string>)client.Track);
-            Prepare((Action<Signal>)client.TrackSignal);
-            Prepare((Action<string, IReadOnlyDictionary<string, object?>?>)client.Identify);
-            Prepare((Func<InteractionOptions, Interaction>)client.Begin);
-            Prepare((Func<IEnumerable<KeyValuePair<string, object?>>?, KeyValuePair<string, object?>[]?>)client.Input.Members);
-            Prepare((Func<string>)EventIds.New);
-
-            // The enqueue path and the item types, exercised without queuing anything.
-            _ = new EventItem(EventIds.New(), "u", "e", client.Input.Now(), client.Input.Members(new Dictionary<string, object?> { ["k"] = "v" }), null, client.Input.Text("x"), null, null, null, null);
-            _ = new SignalItem(new Signal { EventId = "e", Name = "n" }, null);
-            _ = new IdentifyItem("u", null);
-            RuntimeHelpers.PrepareMethod(typeof(RouteWorker).GetMethod(nameof(RouteWorker.TryEnqueue))!.MethodHandle);
-            RuntimeHelpers.PrepareMethod(typeof(Interaction).GetMethod(nameof(Interaction.SetProperty))!.MethodHandle);
-            RuntimeHelpers.PrepareMethod(typeof(Interaction).GetMethod(nameof(Interaction.FinishAsync))!.MethodHandle);
+            // No ExecutionContext: the app's flow has nothing to do with compiling.
+            new Thread(warmup.RunAll) { IsBackground = true, Name = "Raindrop warm-up" }.UnsafeStart();
         }
-        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or ArgumentException or MemberAccessException)
+        catch (OutOfMemoryException)
         {
-            // Only an optimization.
+            // No thread to spare: WaitForCallerPath does the caller's path itself, and the rest is skipped.
+        }
+
+        return warmup;
+    }
+
+    /// <summary>
+    /// Returns once the <c>TrackAi</c> path is compiled: runs the steps of it that the warm-up thread has not started
+    /// (it may not even have been scheduled yet) and waits for the one it is in.
+    /// </summary>
+    public void WaitForCallerPath()
+    {
+        while (TryClaim(CallerPath, out var step))
+        {
+            Run(step);
+        }
+
+        lock (_gate)
+        {
+            // Bounded: only a step in progress on the other thread is left, and an optimization never hangs the app.
+            var deadline = Environment.TickCount64 + 2000;
+            while (Volatile.Read(ref _callerPathLeft) > 0 && Environment.TickCount64 < deadline)
+            {
+                Monitor.Wait(_gate, 50);
+            }
         }
     }
 
     private static void Prepare(Delegate method) => RuntimeHelpers.PrepareMethod(method.Method.MethodHandle);
+
+    private static void Prepare([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] Type type, string name) =>
+        RuntimeHelpers.PrepareMethod(type.GetMethod(name)!.MethodHandle);
+
+    private void RunStep(int step)
+    {
+        var client = _client;
+        switch (step)
+        {
+            case 0:
+                Prepare((Func<AiEvent, string>)client.TrackAi);
+                break;
+            case 1:
+                Prepare(typeof(InputNormalizer), nameof(InputNormalizer.Members));
+                Prepare(typeof(InputNormalizer), nameof(InputNormalizer.Attachments));
+                Prepare((Func<string?, string, string, string>)InputNormalizer.Require);
+                Prepare((Func<string?, string?>)InputNormalizer.Optional);
+                break;
+            case 2:
+                Prepare(typeof(RouteWorker), nameof(RouteWorker.TryEnqueue));
+                Prepare(typeof(SdkInstruments), nameof(SdkInstruments.Add));
+                break;
+            case 3:
+                // The enqueued item and what it runs (snapshot, text cap, size estimate), exercised without queuing, on a
+                // normalizer of its own: this runs while the constructor is still making the client's. The id is of the
+                // kind EventIds makes before its CSPRNG pool is loaded; loading that is left to the first real id.
+                var input = new InputNormalizer(_options, TimeProvider.System, NullLogger.Instance, new SdkMetrics());
+                _ = new EventItem(Guid.NewGuid().ToString(), "u", "e", input.Now(), input.Members(new Dictionary<string, object?> { ["k"] = "v" }), null, input.Text("x"), null, null, null, null);
+                break;
+            case 4:
+                Prepare((Func<string>)EventIds.New);
+                Prepare((Action)EventIds.WarmUpInBackground);
+                break;
+            case 5:
+                Prepare((Func<TrackEvent, string>)client.Track);
+                break;
+            case 6:
+                Prepare((Action<Signal>)client.TrackSignal);
+                break;
+            case 7:
+                Prepare((Action<string, IReadOnlyDictionary<string, object?>?>)client.Identify);
+                Prepare((Func<InteractionOptions, Interaction>)client.Begin);
+                break;
+            case 8:
+                _ = new SignalItem(new Signal { EventId = "e", Name = "n" }, null);
+                _ = new IdentifyItem("u", null);
+                break;
+            case 9:
+                Prepare(typeof(Interaction), nameof(Interaction.SetProperty));
+                break;
+            case 10:
+                Prepare(typeof(Interaction), nameof(Interaction.FinishAsync));
+                break;
+            case 11:
+                _ = Tracing.RaindropActivitySource.Source; // made here rather than by the first span
+                break;
+        }
+    }
+
+    private void RunAll()
+    {
+        while (TryClaim(StepCount, out var step))
+        {
+            Run(step);
+        }
+    }
+
+    private bool TryClaim(int end, out int step)
+    {
+        while (true)
+        {
+            var last = Volatile.Read(ref _claimed);
+            step = last + 1;
+            if (step >= end)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _claimed, step, last) == last)
+            {
+                return true;
+            }
+        }
+    }
+
+    private void Run(int step)
+    {
+        try
+        {
+            RunStep(step);
+        }
+        catch (Exception)
+        {
+            // Only an optimization (and nothing may escape the warm-up thread).
+        }
+
+        if (step < CallerPath && Interlocked.Decrement(ref _callerPathLeft) == 0)
+        {
+            lock (_gate)
+            {
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
 }

@@ -28,6 +28,12 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     public RaindropClient(RaindropOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+
+        // The caller-side methods are compiled on another thread while the rest is built (and validated), so the app's
+        // first TrackAi or Begin costs about a millisecond, not the tens of milliseconds of JIT, without construction
+        // paying for it in series. The other slow parts of start-up are built in the background too: the HTTP
+        // transport, the meter (on first use) and the OpenTelemetry provider (when a span starts).
+        var warmup = !options.Disabled && !string.IsNullOrEmpty(options.WriteKey) ? HotPathWarmup.Start(this, options) : null;
         var errors = options.Validate();
         if (errors.Count > 0)
         {
@@ -73,10 +79,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
         Tracer = new Tracing.Tracer(this, options, _time, _logger);
         if (IsEnabled)
         {
-            // The caller-side methods are compiled here, so the app's first TrackAi or Begin costs microseconds, not the
-            // milliseconds of JIT (the slow parts of start-up, the OpenTelemetry provider and the transport, are built
-            // in the background).
-            HotPathWarmup.Run(this);
+            warmup!.WaitForCallerPath();
             LiveClients.Add(this, options.CaptureUnownedSpans, _logger);
 
             // An app that exits without disposing the client still gets what it queued sent, within CloseTimeout.

@@ -132,7 +132,7 @@ public sealed partial class RaindropOptions
             errors.Add($"RaindropOptions.Endpoint must be an absolute http or https URL (was '{Endpoint}').");
         }
 
-        if (ProjectId is not null && !ProjectIdPattern().IsMatch(ProjectId))
+        if (ProjectId is not null && !IsProjectSlug(ProjectId))
         {
             errors.Add($"RaindropOptions.ProjectId '{ProjectId}' is not a valid project slug (lowercase letters, digits and '-', 1-63 chars, not starting or ending with '-').");
         }
@@ -199,6 +199,10 @@ public sealed partial class RaindropOptions
             errors.Add($"RaindropOptions.{name} must be positive (was {value}).");
         }
     }
+
+    // Apart from Validate so that options without a project id never load the regex engine (client start-up time).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static bool IsProjectSlug(string projectId) => ProjectIdPattern().IsMatch(projectId);
 
     [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex ProjectIdPattern();

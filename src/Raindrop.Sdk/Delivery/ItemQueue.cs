@@ -42,7 +42,6 @@ internal sealed class ItemQueue
     public bool IsClosed => (Volatile.Read(ref _state) & ClosedBit) != 0;
 
     /// <summary>Queues an item; false once the queue is closed. <paramref name="dropped"/> is how many of the oldest items it evicted to stay in budget.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public bool TryAdd(QueuedItem item, out int dropped)
     {
         dropped = 0;

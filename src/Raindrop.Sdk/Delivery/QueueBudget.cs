@@ -19,7 +19,6 @@ internal sealed class QueueBudget
 
     public bool IsOver => Volatile.Read(ref _items) > _maxItems || Volatile.Read(ref _bytes) > _maxBytes;
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public void Add(int bytes)
     {
         Interlocked.Increment(ref _items);

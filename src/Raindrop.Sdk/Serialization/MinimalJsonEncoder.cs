@@ -13,7 +13,7 @@ internal sealed class MinimalJsonEncoder : JavaScriptEncoder
     public static readonly MinimalJsonEncoder Instance = new();
 
     // Vectorized searches for the characters JSON requires escaped.
-    private static readonly SearchValues<char> CharsToEscape = SearchValues.Create(Escaped().Select(b => (char)b).ToArray());
+    private static readonly SearchValues<char> CharsToEscape = SearchValues.Create(EscapedChars());
     private static readonly SearchValues<byte> BytesToEscape = SearchValues.Create(Escaped());
 
     private MinimalJsonEncoder()
@@ -44,6 +44,19 @@ internal sealed class MinimalJsonEncoder : JavaScriptEncoder
         bytes[0x20] = (byte)'"';
         bytes[0x21] = (byte)'\\';
         return bytes;
+    }
+
+    // A loop, not LINQ: this runs while a client is built, where a generic LINQ instantiation costs milliseconds of JIT.
+    private static char[] EscapedChars()
+    {
+        var bytes = Escaped();
+        var chars = new char[bytes.Length];
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            chars[i] = (char)bytes[i];
+        }
+
+        return chars;
     }
 
     public override unsafe bool TryEncodeUnicodeScalar(int unicodeScalar, char* buffer, int bufferLength, out int numberOfCharactersWritten)

@@ -12,10 +12,8 @@ internal static class SizeEstimator
     private const int PerValue = 8;
     private const int MaxDepth = 16;
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static int Estimate(string? text) => text is null ? 0 : text.Length + PerValue;
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static long Estimate(object? value, int depth = 0)
     {
         switch (value)
@@ -42,7 +40,6 @@ internal static class SizeEstimator
     }
 
     /// <summary>The size of string-keyed members: a copied property array, or a nested dictionary.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static long Estimate(IEnumerable<KeyValuePair<string, object?>>? members, int depth = 0)
     {
         long total = 2;
@@ -67,7 +64,6 @@ internal static class SizeEstimator
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static long Estimate(IReadOnlyList<Attachment>? attachments)
     {
         if (attachments is null)

@@ -32,7 +32,6 @@ internal static class ValueSnapshot
     }
 
     /// <summary>Snapshots string-keyed members (properties, traits); the container itself may throw too.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static KeyValuePair<string, object?>[]? Members(IEnumerable<KeyValuePair<string, object?>>? members, ref Report report)
     {
         if (members is null)
@@ -49,7 +48,6 @@ internal static class ValueSnapshot
 
     public static string Describe(string reason) => "[unserializable: " + reason + "]";
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static object? Snapshot(object? value, int depth, ref Report report)
     {
         switch (value)
@@ -129,7 +127,6 @@ internal static class ValueSnapshot
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static KeyValuePair<string, object?>[] CopyMembers(IEnumerable<KeyValuePair<string, object?>> members, int depth, ref Report report)
     {
         // Sized from the count when there is one (one array, no list: this is the caller's hot path).
@@ -203,7 +200,6 @@ internal static class ValueSnapshot
     // copies a disposable document's element, and returns an element of a document that cannot be disposed (one
     // already cloned, or deserialized) as it is, at no cost; then the app's own box is kept (a JsonElement is
     // immutable), saving a second box per value. Numbers keep their exact text either way.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static object? Element(JsonElement element, object boxed)
     {
         if (element.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)

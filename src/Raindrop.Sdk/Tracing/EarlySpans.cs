@@ -3,20 +3,26 @@ using System.Diagnostics;
 namespace Raindrop.Tracing;
 
 /// <summary>
-/// Listens from the client's constructor on while its own <c>TracerProvider</c> is built in the background (building
-/// it is most of a client's start-up time): spans of the Raindrop and AI-library sources that end before the provider
-/// listens are kept here and handed to its processor once it is built, so no early span is lost and construction
-/// stays fast. Samples like the provider (parent-based, always on for roots) and attaches AI-library spans to their
-/// interaction as the processor would.
+/// Listens from the client's constructor on, until its own <c>TracerProvider</c> listens: the provider is built in the
+/// background only once a span of the Raindrop or an AI-library source starts (<see cref="OwnedProvider"/>), and spans
+/// that end before it is built are kept here and handed to its processor then, so no early span is lost and neither
+/// construction nor a process without spans pays for OpenTelemetry. Samples like the provider (parent-based, always
+/// on for roots) and attaches AI-library spans to their interaction as the processor would.
 /// </summary>
 internal sealed class EarlySpans : IDisposable
 {
+    // Past this many spans ended before the provider was built, the rest are dropped (the export queue holds as many).
+    private const int MaxKept = 8192;
+
     private readonly object _gate = new();
     private readonly List<Activity> _ended = [];
     private readonly ActivityListener _listener;
     private bool _handedOff;
 
-    public EarlySpans(RaindropClient client, IReadOnlyList<string> sources)
+    /// <param name="client">The client whose interactions AI-library spans are attached to.</param>
+    /// <param name="sources">The AI libraries' sources listened to, besides Raindrop's own.</param>
+    /// <param name="onSpan">Called on the app's thread for every span started or ended here: it must be cheap and never throw.</param>
+    public EarlySpans(RaindropClient client, IReadOnlyList<string> sources, Action onSpan)
     {
         _listener = new ActivityListener
         {
@@ -25,12 +31,22 @@ internal sealed class EarlySpans : IDisposable
                 options.Parent == default || options.Parent.TraceFlags.HasFlag(ActivityTraceFlags.Recorded)
                     ? ActivitySamplingResult.AllDataAndRecorded
                     : ActivitySamplingResult.PropagationData,
-            ActivityStarted = activity => RaindropSpanProcessor.Attach(activity, client, sources),
+            ActivityStarted = activity =>
+            {
+                onSpan();
+                Tracer.AttachLibrarySpan(activity, client, sources);
+            },
             ActivityStopped = activity =>
             {
+                if (!activity.Recorded)
+                {
+                    return;
+                }
+
+                onSpan(); // one that started before this listener did still needs the provider
                 lock (_gate)
                 {
-                    if (!_handedOff && activity.Recorded)
+                    if (!_handedOff && _ended.Count < MaxKept)
                     {
                         _ended.Add(activity);
                     }

@@ -7,7 +7,12 @@ internal static class RaindropActivitySource
 {
     public const string Name = "Raindrop.Sdk";
 
-    public static readonly ActivitySource Source = new(new ActivitySourceOptions(Name) { Version = SdkInfo.Version });
+    /// <summary>
+    /// The source, made on first use rather than with the first client: the first <see cref="ActivitySource"/> of a
+    /// process initializes System.Diagnostics' event sources (10-20 ms), and the early listener needs no source to
+    /// exist, since a new source is offered to every listener.
+    /// </summary>
+    public static ActivitySource Source => Lazy.Source;
 
     /// <summary>The AI libraries' own sources whose spans inside an interaction are captured (wildcards as OpenTelemetry's AddSource takes them).</summary>
     public static readonly IReadOnlyList<string> DefaultInstrumentedSources =
@@ -33,5 +38,11 @@ internal static class RaindropActivitySource
         }
 
         return false;
+    }
+
+    // A class of its own so that reading Name, DefaultInstrumentedSources or Matches never creates the source.
+    private static class Lazy
+    {
+        public static readonly ActivitySource Source = new(new ActivitySourceOptions(Name) { Version = SdkInfo.Version });
     }
 }

@@ -30,32 +30,7 @@ internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
         _exportAll = exportAll;
     }
 
-    public override void OnStart(Activity data) => Attach(data, _client, _sources);
-
-    /// <summary>Gives a span of an AI library's source that starts inside one of the client's interactions its association properties.</summary>
-    internal static void Attach(Activity data, RaindropClient client, IReadOnlyList<string> sources)
-    {
-        if (data.Source.Name == RaindropActivitySource.Name || data.GetCustomProperty(SpanAttributes.ClientProperty) is not null)
-        {
-            return;
-        }
-
-        if (!RaindropActivitySource.Matches(data.Source.Name, sources))
-        {
-            return;
-        }
-
-        var interaction = Tracer.InteractionOf(data.Parent) ?? client.Interactions.Current;
-        if (interaction is not null && ReferenceEquals(interaction.Registry.Client, client))
-        {
-            data.SetCustomProperty(SpanAttributes.InteractionProperty, interaction);
-            data.SetCustomProperty(SpanAttributes.ClientProperty, client);
-            if (data.IsAllDataRequested)
-            {
-                Tracer.Associate(data, interaction);
-            }
-        }
-    }
+    public override void OnStart(Activity data) => Tracer.AttachLibrarySpan(data, _client, _sources);
 
     /// <summary>Ends the start-up hand-off (<see cref="EarlySpans"/>): from now on each span reaches this processor once.</summary>
     internal void EndHandOff() => Volatile.Write(ref _handingOff, false);

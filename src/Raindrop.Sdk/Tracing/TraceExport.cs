@@ -1,27 +1,24 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry;
-using OpenTelemetry.Exporter;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 
 namespace Raindrop.Tracing;
 
 /// <summary>
-/// A client's span export: the processors it made (its own <see cref="TracerProvider"/>'s, or the ones handed to
-/// the app's provider with <c>AddRaindrop</c>), their OTLP/HTTP protobuf exporters to <c>{scheme://host}/v1/traces</c>,
-/// and flushing and shutting them down inside the client's deadlines.
+/// A client's span export to <c>{scheme://host}/v1/traces</c>: its own provider (built on the first span, see
+/// <see cref="OwnedProvider"/>) or, with <c>UseExternalOpenTelemetry</c>, the processors handed to the app's provider
+/// with <c>AddRaindrop</c>; and flushing and shutting them down inside the client's deadlines. Names none of
+/// OpenTelemetry's types itself, so a client that never exports a span never loads OpenTelemetry.
 /// </summary>
-internal sealed partial class TraceExport : IDisposable
+internal sealed class TraceExport : IDisposable
 {
     private readonly RaindropClient _client;
     private readonly RaindropOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly List<RaindropSpanProcessor> _processors = [];
-    private readonly Task<TracerProvider?> _provider;
+    private readonly OwnedProvider? _owned;
     private readonly ActivityListener? _sampling;
+    private readonly Uri _baseUri;
+    private SpanProcessors? _processors;
 
     public TraceExport(RaindropClient client, RaindropOptions options, Uri baseUri, TimeProvider time, ILogger logger)
     {
@@ -29,19 +26,14 @@ internal sealed partial class TraceExport : IDisposable
         _options = options;
         _time = time;
         _logger = logger;
-        TracesUri = new Uri(baseUri.GetLeftPart(UriPartial.Authority) + "/v1/traces");
-        Sources = options.InstrumentedSources?.ToArray() ?? [.. RaindropActivitySource.DefaultInstrumentedSources];
-        // Building the provider is most of a client's start-up: it is built in the background while EarlySpans listens,
-        // so no span (ours, or an AI library's) started meanwhile is lost, and the constructor returns in milliseconds.
+        _baseUri = baseUri;
+        // Copied without LINQ, which costs a client's constructor milliseconds to load.
+        Sources = options.InstrumentedSources is { } sources ? [.. sources] : [.. RaindropActivitySource.DefaultInstrumentedSources];
         if (client.IsEnabled && !options.UseExternalOpenTelemetry)
         {
-            var early = new EarlySpans(client, Sources);
-            _provider = Task.Run(() => BuildProvider(early));
+            _owned = new OwnedProvider(client, this, Sources, logger);
         }
-        else
-        {
-            _provider = Task.FromResult<TracerProvider?>(null);
-        }
+
         if (client.IsEnabled && options.UseExternalOpenTelemetry)
         {
             // The client's own rule decides for its spans (WIRE.md §7), not the app's sampler: an ActivitySource takes
@@ -56,37 +48,37 @@ internal sealed partial class TraceExport : IDisposable
         }
     }
 
-    public Uri TracesUri { get; }
-
     public IReadOnlyList<string> Sources { get; }
 
-    /// <summary>A processor exporting this client's spans, for the app's own provider (or ours).</summary>
-    public RaindropSpanProcessor CreateProcessor() => CreateProcessor(handingOff: false);
+    /// <summary>Whether the client's own provider was ever started (by a span); false with an external provider.</summary>
+    internal bool ProviderStarted => _owned?.BuildStarted ?? false;
 
-    private RaindropSpanProcessor CreateProcessor(bool handingOff)
+    /// <summary>The client's own provider, built on the first span; null with an external one (or when disabled).</summary>
+    internal OwnedProvider? Owned => _owned;
+
+    /// <summary>The processors' home, made on first use (it is the part that loads OpenTelemetry).</summary>
+    private SpanProcessors Processors
     {
-        var otlp = new OtlpExporterOptions
+        get
         {
-            Endpoint = TracesUri,
-            Protocol = OtlpExportProtocol.HttpProtobuf,
-            TimeoutMilliseconds = (int)Math.Min(_options.RequestTimeout.TotalMilliseconds, 10_000),
-            HttpClientFactory = CreateHttpClient,
-        };
-        var exporter = new RaindropTraceExporter(new OtlpTraceExporter(otlp), _logger, _time);
-        var batch = new BatchActivityExportProcessor(
-            exporter,
-            maxQueueSize: 8192,
-            scheduledDelayMilliseconds: (int)Math.Clamp(_options.FlushInterval.TotalMilliseconds, 10, 5000),
-            exporterTimeoutMilliseconds: otlp.TimeoutMilliseconds,
-            maxExportBatchSize: 512);
-        var processor = new RaindropSpanProcessor(_client, batch, Sources, _options.ExportAllSpans, handingOff);
-        lock (_processors)
-        {
-            _processors.Add(processor);
-        }
+            var processors = Volatile.Read(ref _processors);
+            if (processors is null)
+            {
+                // {scheme://host}/v1/traces (WIRE.md §7), worked out here: a Uri costs the constructor milliseconds.
+                var tracesUri = new Uri(_baseUri.GetLeftPart(UriPartial.Authority) + "/v1/traces");
+                Interlocked.CompareExchange(ref _processors, new SpanProcessors(_client, _options, tracesUri, Sources, _time, _logger), null);
+                processors = _processors;
+            }
 
-        return processor;
+            return processors;
+        }
     }
+
+    /// <summary>A processor exporting this client's spans, for the app's own provider.</summary>
+    public RaindropSpanProcessor CreateProcessor() => Processors.Create(handingOff: false);
+
+    /// <summary>The owned provider's processor, which takes the spans that ended before it was built.</summary>
+    internal RaindropSpanProcessor CreateOwnedProcessor() => Processors.Create(handingOff: true);
 
     /// <summary>
     /// Exports finished spans now, off the caller's thread; true when every processor exported within
@@ -94,26 +86,18 @@ internal sealed partial class TraceExport : IDisposable
     /// </summary>
     public async Task<bool> FlushAsync(TimeSpan timeout)
     {
-        await _provider.ConfigureAwait(false); // spans that ended before it listened are handed to it as it is built
-        var processors = Snapshot();
-        if (processors.Length == 0)
+        if (_owned is not null)
+        {
+            await _owned.WhenBuilt.ConfigureAwait(false); // spans that ended before it listened are handed to it as it is built
+        }
+
+        if (Volatile.Read(ref _processors) is not { } processors)
         {
             return true;
         }
 
         var ms = ToMilliseconds(timeout);
-        return await Task.Run(
-            () =>
-            {
-                var all = true;
-                foreach (var p in processors)
-                {
-                    all &= p.ForceFlush(ms);
-                }
-
-                return all;
-            },
-            CancellationToken.None).ConfigureAwait(false);
+        return await Task.Run(() => processors.ForceFlush(ms), CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Exports what is left and stops, within <paramref name="timeout"/>, never longer.</summary>
@@ -122,12 +106,12 @@ internal sealed partial class TraceExport : IDisposable
         var ms = ToMilliseconds(timeout);
         var work = Task.Run(async () =>
         {
-            var provider = await _provider.ConfigureAwait(false);
-            provider?.Shutdown(ms);
-            foreach (var p in Snapshot())
+            if (_owned is not null)
             {
-                p.Shutdown(ms);
+                await _owned.ShutdownAsync(ms).ConfigureAwait(false);
             }
+
+            Volatile.Read(ref _processors)?.Shutdown(ms);
         });
         try
         {
@@ -142,67 +126,8 @@ internal sealed partial class TraceExport : IDisposable
     public void Dispose()
     {
         _sampling?.Dispose();
-        _ = _provider.ContinueWith(static t => t.Result?.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-    }
-
-    private TracerProvider? BuildProvider(EarlySpans early)
-    {
-        var builder = Sdk.CreateTracerProviderBuilder()
-            .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(ServiceName()))
-            .AddSource(RaindropActivitySource.Name);
-        foreach (var source in Sources)
-        {
-            builder.AddSource(source);
-        }
-
-        try
-        {
-            var processor = CreateProcessor(handingOff: true);
-            var provider = builder.AddProcessor(processor).Build();
-            early.HandOff(processor);
-            return provider;
-        }
-        catch (Exception ex)
-        {
-            // Never the app's problem: without a provider the client still sends events, and says why spans are not.
-            early.Dispose();
-            LogProviderFailed(_logger, ex);
-            return null;
-        }
+        _owned?.Dispose();
     }
 
     private static int ToMilliseconds(TimeSpan timeout) => (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue);
-
-    private static string ServiceName() =>
-        System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "raindrop-dotnet-app";
-
-    private RaindropSpanProcessor[] Snapshot()
-    {
-        lock (_processors)
-        {
-            return [.. _processors];
-        }
-    }
-
-    private HttpClient CreateHttpClient()
-    {
-        // The app's HTTP stack when it gave one (WIRE.md §7): its client, else its handler. An app's handler is not
-        // ours to dispose (the wrapper is left undisposed with it); our own one is.
-        var client = _options.HttpClient is { } app
-            ? new HttpClient(new SdkUserAgentHandler(new AppHttpClientHandler(app)))
-            : _options.HttpMessageHandler is { } handler
-            ? new HttpClient(new SdkUserAgentHandler(handler), disposeHandler: false)
-            : new HttpClient(new SdkUserAgentHandler(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), PooledConnectionLifetime = TimeSpan.FromMinutes(5) }));
-        client.Timeout = Timeout.InfiniteTimeSpan;
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _options.WriteKey);
-        if (_options.ProjectId is not null)
-        {
-            client.DefaultRequestHeaders.TryAddWithoutValidation("X-Raindrop-Project-Id", _options.ProjectId);
-        }
-
-        return client;
-    }
-
-    [LoggerMessage(403, LogLevel.Error, "Raindrop could not start its OpenTelemetry pipeline; spans will not be exported (events are unaffected).")]
-    private static partial void LogProviderFailed(ILogger logger, Exception exception);
 }

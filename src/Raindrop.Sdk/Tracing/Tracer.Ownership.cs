@@ -36,6 +36,34 @@ internal sealed partial class Tracer
         }
     }
 
+    /// <summary>
+    /// Gives a span of an AI library's source that starts inside one of the client's interactions its association
+    /// properties. Here rather than on the processor so the early listener can call it without loading OpenTelemetry.
+    /// </summary>
+    public static void AttachLibrarySpan(Activity data, RaindropClient client, IReadOnlyList<string> sources)
+    {
+        if (data.Source.Name == RaindropActivitySource.Name || data.GetCustomProperty(SpanAttributes.ClientProperty) is not null)
+        {
+            return;
+        }
+
+        if (!RaindropActivitySource.Matches(data.Source.Name, sources))
+        {
+            return;
+        }
+
+        var interaction = InteractionOf(data.Parent) ?? client.Interactions.Current;
+        if (interaction is not null && ReferenceEquals(interaction.Registry.Client, client))
+        {
+            data.SetCustomProperty(SpanAttributes.InteractionProperty, interaction);
+            data.SetCustomProperty(SpanAttributes.ClientProperty, client);
+            if (data.IsAllDataRequested)
+            {
+                Associate(data, interaction);
+            }
+        }
+    }
+
     /// <summary>The client a span (or its nearest ancestor) was made by or belongs to, if any.</summary>
     public static RaindropClient? ClientOf(Activity? activity)
     {
