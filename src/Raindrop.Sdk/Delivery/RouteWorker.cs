@@ -144,8 +144,11 @@ internal sealed class RouteWorker
         }
         catch (Exception ex)
         {
-            // A bug, not a delivery failure: count what this loop held, never let it reach the app, and go on.
+            // A bug, not a delivery failure: count what this loop held, never let it reach the app, and go on (with an
+            // empty batch: what it held is counted as failed and must not be sent after all).
             _dispatcher.LoopFailed(ex);
+            _queue.Release(_batch.Count, _batch.Bytes);
+            _batch.Clear();
             return !_ctx.CloseDeadline.IsCancellationRequested;
         }
         finally
