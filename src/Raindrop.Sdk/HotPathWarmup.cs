@@ -17,7 +17,7 @@ internal sealed class HotPathWarmup
 {
     // Steps 0 to CallerPath - 1 are what TrackAi runs; the rest is the other calls of the API.
     private const int CallerPath = 5;
-    private const int StepCount = 12;
+    private const int StepCount = 13;
 
     private readonly RaindropClient _client;
     private readonly RaindropOptions _options;
@@ -128,6 +128,12 @@ internal sealed class HotPathWarmup
                 Prepare(typeof(Interaction), nameof(Interaction.FinishAsync));
                 break;
             case 11:
+                // The JSON writer's start-up and the property writer: the first batch needs them, and so does the payload
+                // of the first span, on the app's thread.
+                _ = Serialization.WireFormat.WriterOptions;
+                Prepare(typeof(Serialization.JsonValueWriter), nameof(Serialization.JsonValueWriter.WriteValue));
+                break;
+            case 12:
                 _ = Tracing.RaindropActivitySource.Source; // made here rather than by the first span
                 break;
         }
