@@ -17,7 +17,7 @@ internal sealed class HotPathWarmup
 {
     // Steps 0 to CallerPath - 1 are what TrackAi runs; the rest is the other calls of the API.
     private const int CallerPath = 5;
-    private const int StepCount = 13;
+    private const int StepCount = 12;
 
     private readonly RaindropClient _client;
     private readonly RaindropOptions _options;
@@ -128,12 +128,9 @@ internal sealed class HotPathWarmup
                 Prepare(typeof(Interaction), nameof(Interaction.FinishAsync));
                 break;
             case 11:
-                // The JSON writer's start-up and the property writer: the first batch needs them, and so does the payload
-                // of the first span, on the app's thread.
-                _ = Serialization.WireFormat.WriterOptions;
-                Prepare(typeof(Serialization.JsonValueWriter), nameof(Serialization.JsonValueWriter.WriteValue));
-                break;
-            case 12:
+                // Not the JSON writer's start-up (WireFormat, the encoder, System.Text.Encodings.Web), which the first
+                // span's payload then pays on the app's thread: warmed here it made the first TrackAi after construction
+                // 2-3 ms slower (both load System.Text.Json types), and in the constructor's wait it cost ~13 ms.
                 _ = Tracing.RaindropActivitySource.Source; // made here rather than by the first span
                 break;
         }
