@@ -21,6 +21,9 @@ internal static class EventIds
     [ThreadStatic]
     private static int t_next;
 
+    /// <summary>Whether ids come from the CSPRNG pool yet (rather than Guid.NewGuid).</summary>
+    internal static bool PoolReady => s_poolReady;
+
     public static string New()
     {
         if (!s_poolReady)

@@ -29,10 +29,10 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
 
-        // The caller-side methods are compiled on another thread while the rest is built (and validated), so the app's
-        // first TrackAi or Begin costs about a millisecond, not the tens of milliseconds of JIT, without construction
-        // paying for it in series. The other slow parts of start-up are built in the background too: the HTTP
-        // transport, the meter (on first use) and the OpenTelemetry provider (when a span starts).
+        // The caller-side methods are compiled on another thread while the rest is built (and validated): the app's
+        // first TrackAi costs about a millisecond, not the tens of milliseconds of JIT, without construction paying for
+        // it in series, and the rest of the API follows in the background. So do the other slow parts of start-up: the
+        // HTTP transport, the meter (on first use) and the OpenTelemetry provider (when a span starts).
         var warmup = !options.Disabled && !string.IsNullOrEmpty(options.WriteKey) ? HotPathWarmup.Start(this, options) : null;
         var errors = options.Validate();
         if (errors.Count > 0)

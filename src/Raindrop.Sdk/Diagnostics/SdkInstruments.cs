@@ -35,6 +35,9 @@ internal sealed class SdkInstruments : IDisposable
     private bool _creating;
     private bool _disposed;
 
+    /// <summary>The meter once made (none before anything is counted).</summary>
+    internal Meter? Meter => Volatile.Read(ref _meter);
+
     /// <summary>Adds to a counter, tagged with the route when there is one; before the instruments exist, remembers it.</summary>
     public void Add(int counter, string? route, long count)
     {

@@ -6,8 +6,9 @@ namespace Raindrop.Tracing;
 /// <summary>
 /// A client's span export to <c>{scheme://host}/v1/traces</c>: its own provider (built on the first span, see
 /// <see cref="OwnedProvider"/>) or, with <c>UseExternalOpenTelemetry</c>, the processors handed to the app's provider
-/// with <c>AddRaindrop</c>; and flushing and shutting them down inside the client's deadlines. Names none of
-/// OpenTelemetry's types itself, so a client that never exports a span never loads OpenTelemetry.
+/// with <c>AddRaindrop</c>; and flushing and shutting them down inside the client's deadlines. Its constructor,
+/// flush and close name none of OpenTelemetry's SDK types (those live in <see cref="SpanProcessors"/> and the
+/// provider's build), so a client that never exports a span never loads the OpenTelemetry pipeline.
 /// </summary>
 internal sealed class TraceExport : IDisposable
 {
