@@ -35,11 +35,7 @@ internal sealed class DeliveryPipeline : IDisposable
         Partial = new RouteWorker(Route.Partial, context);
         Signals = new RouteWorker(Route.Signals, context);
         Identify = new RouteWorker(Route.Identify, context);
-        _workers = [Events, Partial, Signals, Identify];
-        foreach (var worker in _workers)
-        {
-            worker.Start();
-        }
+        _workers = [Events, Partial, Signals, Identify]; // each starts its loop with its first item
     }
 
     public RouteWorker Events { get; }

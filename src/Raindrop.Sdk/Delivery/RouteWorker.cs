@@ -24,6 +24,7 @@ internal sealed class RouteWorker
     private readonly ConcurrentQueue<TaskCompletionSource> _flushRequests = new();
     private readonly Func<bool> _hasWork;
     private volatile bool _closing;
+    private int _started;
     private Task _loop = Task.CompletedTask;
 
     public RouteWorker(Route route, DeliveryContext context)
@@ -36,16 +37,38 @@ internal sealed class RouteWorker
         _hasWork = () => _closing || !_flushRequests.IsEmpty || _batch.IsDue;
     }
 
-    public Task Completion => _loop;
+    public Task Completion => Volatile.Read(ref _loop);
 
-    /// <summary>Starts the loop; a loop that fails unexpectedly (a bug) is logged and restarted, so the route lives on.</summary>
-    public void Start() => _loop = Task.Run(async () =>
+    /// <summary>
+    /// Starts the loop, once, with the route's first item (a route the app never uses costs no thread-pool work, and
+    /// construction does not wait on four loops starting). A loop that fails unexpectedly (a bug) is logged and
+    /// restarted, so the route lives on.
+    /// </summary>
+    private void EnsureStarted()
     {
-        while (await RunAsync().ConfigureAwait(false))
+        if (Volatile.Read(ref _started) != 0 || Interlocked.Exchange(ref _started, 1) != 0)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(100), _ctx.Time).ConfigureAwait(false); // no hot spin on a repeating bug
+            return;
         }
-    });
+
+        // Started from the app's call: without its ExecutionContext, so no ambient Activity or interaction of the caller
+        // leaks into the loop (WIRE.md §7).
+        var flow = ExecutionContext.IsFlowSuppressed() ? default(AsyncFlowControl?) : ExecutionContext.SuppressFlow();
+        try
+        {
+            Volatile.Write(ref _loop, Task.Run(async () =>
+            {
+                while (await RunAsync().ConfigureAwait(false))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), _ctx.Time).ConfigureAwait(false); // no hot spin on a repeating bug
+                }
+            }));
+        }
+        finally
+        {
+            flow?.Undo();
+        }
+    }
 
     /// <summary>Queues an item; false once the route is closed. Never blocks.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
@@ -58,6 +81,7 @@ internal sealed class RouteWorker
         }
 
         _settler.Enqueued();
+        EnsureStarted();
         if (dropped > 0)
         {
             _settler.QueueFull(dropped);
@@ -72,7 +96,7 @@ internal sealed class RouteWorker
         var request = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _flushRequests.Enqueue(request);
         _queue.Wake();
-        if (_loop.IsCompleted)
+        if (Completion.IsCompleted)
         {
             request.TrySetResult();
         }
