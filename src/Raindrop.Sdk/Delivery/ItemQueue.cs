@@ -41,6 +41,9 @@ internal sealed class ItemQueue
 
     public bool IsClosed => (Volatile.Read(ref _state) & ClosedBit) != 0;
 
+    /// <summary>The shared budget is at its bound: one more item evicts the oldest (taken items count until released).</summary>
+    public bool AtBound => _budget.IsFull;
+
     /// <summary>Queues an item; false once the queue is closed. <paramref name="dropped"/> is how many of the oldest items it evicted to stay in budget.</summary>
     public bool TryAdd(QueuedItem item, out int dropped)
     {
@@ -59,8 +62,9 @@ internal sealed class ItemQueue
             dropped = EvictOldest();
         }
 
+        // An eviction wakes the consumer too: a partial batch it holds must go now (AtBound), not at the interval.
         var armed = Volatile.Read(ref _armed);
-        if (armed > 0 && (state & CountMask) - dropped >= armed)
+        if (armed > 0 && ((state & CountMask) - dropped >= armed || dropped > 0))
         {
             Wake();
         }

@@ -19,6 +19,9 @@ internal sealed class QueueBudget
 
     public bool IsOver => Volatile.Read(ref _items) > _maxItems || Volatile.Read(ref _bytes) > _maxBytes;
 
+    /// <summary>At (or over) a bound: the next item makes it over.</summary>
+    public bool IsFull => Volatile.Read(ref _items) >= _maxItems || Volatile.Read(ref _bytes) >= _maxBytes;
+
     public void Add(int bytes)
     {
         Interlocked.Increment(ref _items);

@@ -24,8 +24,9 @@ internal sealed class RouteWorker
     private readonly ConcurrentQueue<TaskCompletionSource> _flushRequests = new();
     private readonly Func<bool> _hasWork;
     private volatile bool _closing;
-    private int _started;
-    private Task _loop = Task.CompletedTask;
+    private readonly object _startGate = new();
+    private Task? _loop; // null until the route's first item starts it
+    private int _timerFired;
 
     public RouteWorker(Route route, DeliveryContext context)
     {
@@ -34,10 +35,13 @@ internal sealed class RouteWorker
         _settler = new OutcomeSettler(route, context);
         _dispatcher = new Dispatcher(route, context, _settler);
         _batch = new Batcher(route.IsBatched ? context.Options.BatchSize : 1, context.Options.MaxBodyBytes, context.Options.FlushInterval, context.Time);
-        _hasWork = () => _closing || !_flushRequests.IsEmpty || _batch.IsDue;
+        // Checked after the loop arms its wait: a timer that fired (even a little early, before the wait was armed), a
+        // flush or close, or a queue at its bound (a partial batch must go, or newer items are dropped while it waits).
+        _hasWork = () => _closing || !_flushRequests.IsEmpty || Interlocked.Exchange(ref _timerFired, 0) != 0 || _batch.IsDue
+            || (_batch.Count > 0 && _queue.AtBound);
     }
 
-    public Task Completion => Volatile.Read(ref _loop);
+    public Task Completion => Volatile.Read(ref _loop) ?? Task.CompletedTask;
 
     /// <summary>
     /// Starts the loop, once, with the route's first item (a route the app never uses costs no thread-pool work, and
@@ -46,23 +50,36 @@ internal sealed class RouteWorker
     /// </summary>
     private void EnsureStarted()
     {
-        if (Volatile.Read(ref _started) != 0 || Interlocked.Exchange(ref _started, 1) != 0)
+        if (Volatile.Read(ref _loop) is not null)
         {
             return;
         }
 
+        lock (_startGate)
+        {
+            // Only the first items of a route get here; whoever else raced in waits until the loop is there, so a flush
+            // right after its own item always finds the loop that will send it.
+            if (_loop is null)
+            {
+                Volatile.Write(ref _loop, StartLoop());
+            }
+        }
+    }
+
+    private Task StartLoop()
+    {
         // Started from the app's call: without its ExecutionContext, so no ambient Activity or interaction of the caller
         // leaks into the loop (WIRE.md §7).
         var flow = ExecutionContext.IsFlowSuppressed() ? default(AsyncFlowControl?) : ExecutionContext.SuppressFlow();
         try
         {
-            Volatile.Write(ref _loop, Task.Run(async () =>
+            return Task.Run(async () =>
             {
                 while (await RunAsync().ConfigureAwait(false))
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(100), _ctx.Time).ConfigureAwait(false); // no hot spin on a repeating bug
                 }
-            }));
+            });
         }
         finally
         {
@@ -93,14 +110,18 @@ internal sealed class RouteWorker
     /// <summary>Completes when everything queued on this route before the call is delivered or has failed.</summary>
     public Task FlushAsync()
     {
+        var loop = Volatile.Read(ref _loop);
+        if (loop is null)
+        {
+            return Task.CompletedTask; // no item ever reached this route
+        }
+
         var request = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _flushRequests.Enqueue(request);
         _queue.Wake();
-        if (Completion.IsCompleted)
-        {
-            request.TrySetResult();
-        }
 
+        // A loop that ends (close) completes every request, including one it can no longer see.
+        _ = loop.ContinueWith(static (_, r) => ((TaskCompletionSource)r!).TrySetResult(), request, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return request.Task;
     }
 
@@ -129,7 +150,7 @@ internal sealed class RouteWorker
     /// <returns>True when the loop failed and should be restarted.</returns>
     private async Task<bool> RunAsync()
     {
-        using var timer = _ctx.Time.CreateTimer(static q => ((ItemQueue)q!).Wake(), _queue, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        using var timer = _ctx.Time.CreateTimer(static w => ((RouteWorker)w!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         try
         {
             while (true)
@@ -145,7 +166,7 @@ internal sealed class RouteWorker
                     Take(next);
                 }
 
-                if (_batch.Count > 0 && (_batch.IsDue || _closing))
+                if (_batch.Count > 0 && (_batch.IsDue || _closing || _queue.AtBound))
                 {
                     await _dispatcher.DispatchAsync(_batch, _queue).ConfigureAwait(false);
                     continue;
@@ -208,6 +229,12 @@ internal sealed class RouteWorker
         {
             _ = pending.ContinueWith(static (_, r) => ((TaskCompletionSource)r!).TrySetResult(), request, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
+    }
+
+    private void OnTimer()
+    {
+        Volatile.Write(ref _timerFired, 1);
+        _queue.Wake();
     }
 
     private void Take(QueuedItem item)
