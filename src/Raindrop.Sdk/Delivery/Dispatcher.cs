@@ -35,8 +35,8 @@ internal sealed class Dispatcher
         };
     }
 
-    /// <summary>Counts items the loop has taken off the queue into its batch (settled when their request starts, or at close).</summary>
-    public void Hold(int count) => _held.Add(count);
+    /// <summary>Counts an item the loop has taken off the queue into its batch (settled when its request starts, or at close).</summary>
+    public void Hold() => _held.Add();
 
     /// <summary>Completes when every request started so far has ended.</summary>
     public Task AllEnded() => _window.AllEnded();

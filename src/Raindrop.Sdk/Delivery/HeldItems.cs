@@ -13,9 +13,6 @@ internal sealed class HeldItems
 
     public void Add() => Interlocked.Increment(ref _count);
 
-    /// <summary>Holds <paramref name="n"/> more items at once (a batch taken off the queue).</summary>
-    public void Add(int n) => Interlocked.Add(ref _count, n);
-
     /// <summary>Takes up to <paramref name="n"/> items; fewer when close has already counted them.</summary>
     public int Claim(int n)
     {

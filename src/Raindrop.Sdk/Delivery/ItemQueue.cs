@@ -139,10 +139,8 @@ internal sealed class ItemQueue
         var spin = default(SpinWait);
         while (Count > 0)
         {
-            if (_items.TryDequeue(out var item))
+            if (TryRemove())
             {
-                Interlocked.Decrement(ref _state);
-                _budget.Remove(1, item.EstimatedBytes);
                 removed++;
             }
             else
@@ -159,13 +157,23 @@ internal sealed class ItemQueue
         var dropped = 0;
 
         // Keep the newest item even when it alone is over the byte bound: the consumer takes it soon.
-        while (_budget.IsOver && Count > 1 && _items.TryDequeue(out var old))
+        while (_budget.IsOver && Count > 1 && TryRemove())
         {
-            Interlocked.Decrement(ref _state);
-            _budget.Remove(1, old.EstimatedBytes);
             dropped++;
         }
 
         return dropped;
+    }
+
+    // Takes the oldest item out for good (dropped, not taken for sending): it leaves the count and the budget at once.
+    private bool TryRemove()
+    {
+        if (!TryTake(out var item))
+        {
+            return false;
+        }
+
+        _budget.Remove(item.EstimatedBytes);
+        return true;
     }
 }

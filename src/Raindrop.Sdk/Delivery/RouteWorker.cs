@@ -239,7 +239,7 @@ internal sealed class RouteWorker
 
     private void Take(QueuedItem item)
     {
-        _dispatcher.Hold(1);
+        _dispatcher.Hold();
         _batch.Add(item);
     }
 }
