@@ -24,6 +24,8 @@ internal sealed class HotPathWarmup
     private readonly object _gate = new();
     private int _claimed = -1;
     private int _callerPathLeft = CallerPath;
+    private bool _constructed;
+    private DeliveryPipeline? _pipeline;
 
     private HotPathWarmup(RaindropClient client, RaindropOptions options)
     {
@@ -73,6 +75,21 @@ internal sealed class HotPathWarmup
         }
     }
 
+    /// <summary>
+    /// Called as the constructor returns: the rest of the warm-up (the HTTP transport, then the other calls of the API)
+    /// waited for it, so as not to take a core from the constructor on a small machine.
+    /// </summary>
+    /// <param name="pipeline">The client's delivery pipeline, whose transport is built first.</param>
+    public void Constructed(DeliveryPipeline? pipeline)
+    {
+        lock (_gate)
+        {
+            _pipeline = pipeline;
+            _constructed = true;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
     private static void Prepare(Delegate method) => RuntimeHelpers.PrepareMethod(method.Method.MethodHandle);
 
     private static void Prepare([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] Type type, string name) =>
@@ -99,9 +116,10 @@ internal sealed class HotPathWarmup
             case 3:
                 // The enqueued item and what it runs (snapshot, text cap, size estimate), exercised without queuing, on a
                 // normalizer of its own: this runs while the constructor is still making the client's. The id is of the
-                // kind EventIds makes before its CSPRNG pool is loaded; loading that is left to the first real id.
+                // kind EventIds makes (a constant: formatting a Guid costs milliseconds of JIT); the CSPRNG pool is left to
+                // the first real id.
                 var input = new InputNormalizer(_options, TimeProvider.System, NullLogger.Instance, new SdkMetrics());
-                _ = new EventItem(Guid.NewGuid().ToString(), "u", "e", input.Now(), input.Members(new Dictionary<string, object?> { ["k"] = "v" }), null, input.Text("x"), null, null, null, null);
+                _ = new EventItem("00000000-0000-4000-8000-000000000000", "u", "e", input.Now(), input.Members(new Dictionary<string, object?> { ["k"] = "v" }), null, input.Text("x"), null, null, null, null);
                 break;
             case 4:
                 Prepare((Func<string>)EventIds.New);
@@ -138,6 +156,33 @@ internal sealed class HotPathWarmup
 
     private void RunAll()
     {
+        while (TryClaim(CallerPath, out var step))
+        {
+            Run(step);
+        }
+
+        lock (_gate)
+        {
+            // Bounded: a constructor that threw never says it is done, and then the rest hardly matters.
+            var deadline = Environment.TickCount64 + 5000;
+            while (!_constructed && Environment.TickCount64 < deadline)
+            {
+                Monitor.Wait(_gate, 100);
+            }
+        }
+
+        // The thread pool's start-up (a few milliseconds in a fresh process), which the first TrackAi would otherwise
+        // pay when it starts its route's loop.
+        ThreadPool.UnsafeQueueUserWorkItem(static _ => { }, null);
+        try
+        {
+            _pipeline?.PrepareTransport(); // what the first send needs: built here rather than by the send
+        }
+        catch (Exception)
+        {
+            // The first send builds it (and meets the same error there, where it is counted).
+        }
+
         while (TryClaim(StepCount, out var step))
         {
             Run(step);

@@ -84,6 +84,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
 
             // An app that exits without disposing the client still gets what it queued sent, within CloseTimeout.
             AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+            warmup.Constructed(_pipeline);
         }
     }
 

@@ -24,9 +24,12 @@ def main():
     ap.add_argument("--events", type=int, default=100000)
     ap.add_argument("--init", default=None, help="JSON for the SDK's init step (via tests/perf/with-init.sh)")
     ap.add_argument("--perf", default=os.path.join("..", "shared", "perf"))
+    ap.add_argument("--sdk", default=None, help="the SDK driver's command, to compare a variant (default: the Release build)")
     a = ap.parse_args()
 
     sdk = "dotnet tests/Raindrop.Sdk.ConformanceDriver/bin/Release/net10.0/Raindrop.Sdk.ConformanceDriver.dll"
+    if a.sdk:
+        sdk = a.sdk
     if a.init:
         sdk = "tests/perf/with-init.sh " + shlex.quote(a.init) + " " + sdk
     bare = subprocess.run([os.path.join(a.perf, "bare-pipe", "build.sh")], capture_output=True, text=True, check=True).stdout.strip()

@@ -11,8 +11,8 @@ internal sealed class DeliveryContext
 
     public required TimeProvider Time { get; init; }
 
-    /// <summary>The transport, built off the constructor's thread (its Polly pipeline and HTTP stack cost start-up time).</summary>
-    public required Task<HttpTransport> Transport { get; init; }
+    /// <summary>The transport, built after the constructor (its Polly pipeline and HTTP stack cost start-up time).</summary>
+    public required LazyTransport Transport { get; init; }
 
     public required WireContext Wire { get; init; }
 

@@ -11,14 +11,14 @@ namespace Raindrop.Delivery;
 internal sealed class DeliveryPipeline : IDisposable
 {
     private readonly CancellationTokenSource _closeDeadline = new();
-    private readonly Task<HttpTransport> _transport;
+    private readonly LazyTransport _transport;
     private readonly RouteWorker[] _workers;
     private readonly TimeProvider _time;
 
     public DeliveryPipeline(RaindropOptions options, Uri baseUri, TimeProvider time, SdkMetrics metrics, ILogger logger, Action<DeliveryFailedEventArgs> reportFailure)
     {
         _time = time;
-        _transport = Task.Run(() => new HttpTransport(options, baseUri, time));
+        _transport = new LazyTransport(() => new HttpTransport(options, baseUri, time));
         var context = new DeliveryContext
         {
             Options = options,
@@ -39,6 +39,9 @@ internal sealed class DeliveryPipeline : IDisposable
     }
 
     public RouteWorker Events { get; }
+
+    /// <summary>Builds the HTTP transport now, off the app's threads (the warm-up thread, after construction).</summary>
+    public void PrepareTransport() => _ = _transport.Value;
 
     public RouteWorker Partial { get; }
 
@@ -107,15 +110,7 @@ internal sealed class DeliveryPipeline : IDisposable
 
     private void Release()
     {
-        if (_transport.IsCompletedSuccessfully)
-        {
-            _transport.Result.Dispose();
-        }
-        else
-        {
-            _ = _transport.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-        }
-
+        _transport.Dispose();
         _closeDeadline.Dispose();
     }
 }

@@ -137,7 +137,7 @@ internal sealed class Dispatcher
     {
         try
         {
-            var transport = await _ctx.Transport.ConfigureAwait(false);
+            var transport = _ctx.Transport.Value;
             var outcome = await transport.SendAsync(_route, body, _onRetry, _ctx.CloseDeadline).ConfigureAwait(false);
             if (!body.TrySettle())
             {

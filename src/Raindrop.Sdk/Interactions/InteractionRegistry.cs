@@ -20,7 +20,7 @@ internal sealed partial class InteractionRegistry : IDisposable
     private readonly ILogger _logger;
     private readonly RateLimiter _evictions;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _sweep;
+    private Task? _sweep; // started with the first interaction (under _gate): a client that never begins one runs no timer
     private int _warnedAfterFinish;
 
     public InteractionRegistry(RaindropClient client, RaindropOptions options, TimeProvider time, ILogger logger)
@@ -30,7 +30,6 @@ internal sealed partial class InteractionRegistry : IDisposable
         _options = options;
         _logger = logger;
         _evictions = new RateLimiter(time);
-        _sweep = client.IsEnabled ? Task.Run(SweepAsync) : Task.CompletedTask;
     }
 
     public RaindropClient Client { get; }
@@ -131,7 +130,13 @@ internal sealed partial class InteractionRegistry : IDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
-            await _sweep.ConfigureAwait(false);
+            Task? sweep;
+            lock (_gate)
+            {
+                sweep = _sweep;
+            }
+
+            await (sweep ?? Task.CompletedTask).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -187,6 +192,7 @@ internal sealed partial class InteractionRegistry : IDisposable
 
             _open[interaction.EventId] = interaction;
             interaction.Node = _order.AddLast(interaction);
+            _sweep ??= StartSweep();
             if (_open.Count > _options.MaxOpenInteractions && _order.First is { } oldest)
             {
                 evicted = oldest.Value;
@@ -227,14 +233,39 @@ internal sealed partial class InteractionRegistry : IDisposable
         }
     }
 
-    private async Task SweepAsync()
+    private Task StartSweep()
+    {
+        CancellationToken stop;
+        try
+        {
+            stop = _stop.Token;
+        }
+        catch (ObjectDisposedException)
+        {
+            return Task.CompletedTask; // raced with Dispose: nothing left to sweep for
+        }
+
+        // Started from the app's call: without its ExecutionContext, so no ambient Activity or interaction of the
+        // caller's flow is kept alive by (or leaks into) the sweep (WIRE.md §7).
+        var flow = ExecutionContext.IsFlowSuppressed() ? default(AsyncFlowControl?) : ExecutionContext.SuppressFlow();
+        try
+        {
+            return Task.Run(() => SweepAsync(stop));
+        }
+        finally
+        {
+            flow?.Undo();
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken stop)
     {
         var quiet = _options.PartialFlushInterval;
         var tick = TimeSpan.FromTicks(Math.Clamp(quiet.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromMilliseconds(500).Ticks));
         using var timer = new PeriodicTimer(tick, Time);
         try
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
                 List<Interaction> open;
                 lock (_gate)

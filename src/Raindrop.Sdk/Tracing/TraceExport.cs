@@ -28,8 +28,15 @@ internal sealed class TraceExport : IDisposable
         _time = time;
         _logger = logger;
         _baseUri = baseUri;
-        // Copied without LINQ, which costs a client's constructor milliseconds to load.
-        Sources = options.InstrumentedSources is { } sources ? [.. sources] : [.. RaindropActivitySource.DefaultInstrumentedSources];
+        // The defaults are immutable; the app's list is copied by hand: a spread of an IList loads System.Linq, which
+        // costs a client's constructor milliseconds.
+        Sources = RaindropActivitySource.DefaultInstrumentedSources;
+        if (options.InstrumentedSources is { } sources)
+        {
+            var copy = new string[sources.Count];
+            sources.CopyTo(copy, 0);
+            Sources = copy;
+        }
         if (client.IsEnabled && !options.UseExternalOpenTelemetry)
         {
             _owned = new OwnedProvider(client, this, Sources, logger);
