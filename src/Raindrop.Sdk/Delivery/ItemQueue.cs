@@ -45,6 +45,7 @@ internal sealed class ItemQueue
     public bool AtBound => _budget.IsFull;
 
     /// <summary>Queues an item; false once the queue is closed. <paramref name="dropped"/> is how many of the oldest items it evicted to stay in budget.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public bool TryAdd(QueuedItem item, out int dropped)
     {
         dropped = 0;
@@ -73,6 +74,7 @@ internal sealed class ItemQueue
     }
 
     /// <summary>Takes the oldest item (the consumer only). Its bytes stay in the budget until <see cref="Release"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public bool TryTake(out QueuedItem item)
     {
         if (_items.TryDequeue(out item!))

@@ -98,7 +98,11 @@ internal sealed class RouteWorker
         }
 
         _settler.Enqueued();
-        EnsureStarted();
+        if (Volatile.Read(ref _loop) is null)
+        {
+            EnsureStarted(); // the first items only (it takes a lock, so it stays out of this optimized method)
+        }
+
         if (dropped > 0)
         {
             _settler.QueueFull(dropped);
@@ -161,10 +165,7 @@ internal sealed class RouteWorker
                     continue;
                 }
 
-                while (!_batch.IsFull && _queue.TryTake(out var next))
-                {
-                    Take(next);
-                }
+                Fill(int.MaxValue);
 
                 if (_batch.Count > 0 && (_batch.IsDue || _closing || _queue.AtBound))
                 {
@@ -209,14 +210,16 @@ internal sealed class RouteWorker
     private async Task DrainForFlushAsync()
     {
         var requests = _flushRequests.Count;
-        var target = _queue.Count;
-        for (var i = 0; i < target && _queue.TryTake(out var item); i++)
+        var left = _queue.Count;
+        while (left > 0)
         {
-            Take(item);
-            if (_batch.IsFull)
+            left -= Fill(left);
+            if (!_batch.IsFull)
             {
-                await _dispatcher.DispatchAsync(_batch, _queue).ConfigureAwait(false);
+                break; // the queue ran dry, or the target is reached
             }
+
+            await _dispatcher.DispatchAsync(_batch, _queue).ConfigureAwait(false);
         }
 
         if (_batch.Count > 0)
@@ -237,9 +240,18 @@ internal sealed class RouteWorker
         _queue.Wake();
     }
 
-    private void Take(QueuedItem item)
+    /// <summary>Moves up to <paramref name="limit"/> items from the queue into the batch, until it is full; returns how many.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // per item: skip the slow first tier
+    private int Fill(int limit)
     {
-        _dispatcher.Hold();
-        _batch.Add(item);
+        var taken = 0;
+        while (taken < limit && !_batch.IsFull && _queue.TryTake(out var item))
+        {
+            _dispatcher.Hold();
+            _batch.Add(item);
+            taken++;
+        }
+
+        return taken;
     }
 }

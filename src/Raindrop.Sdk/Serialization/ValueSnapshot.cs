@@ -48,6 +48,7 @@ internal static class ValueSnapshot
 
     public static string Describe(string reason) => "[unserializable: " + reason + "]";
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static object? Snapshot(object? value, int depth, ref Report report)
     {
         switch (value)
@@ -127,6 +128,7 @@ internal static class ValueSnapshot
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static KeyValuePair<string, object?>[] CopyMembers(IEnumerable<KeyValuePair<string, object?>> members, int depth, ref Report report)
     {
         // Sized from the count when there is one (one array, no list: this is the caller's hot path).
