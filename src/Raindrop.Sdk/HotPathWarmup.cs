@@ -104,7 +104,7 @@ internal sealed class HotPathWarmup
                 Prepare((Func<AiEvent, string>)client.TrackAi);
                 break;
             case 1:
-                Prepare(typeof(InputNormalizer), nameof(InputNormalizer.Members));
+                Prepare(typeof(InputNormalizer), nameof(InputNormalizer.Properties));
                 Prepare(typeof(InputNormalizer), nameof(InputNormalizer.Attachments));
                 Prepare((Func<string?, string, string, string>)InputNormalizer.Require);
                 Prepare((Func<string?, string?>)InputNormalizer.Optional);
@@ -119,7 +119,7 @@ internal sealed class HotPathWarmup
                 // kind EventIds makes (a constant: formatting a Guid costs milliseconds of JIT); the CSPRNG pool is left to
                 // the first real id.
                 var input = new InputNormalizer(_options, TimeProvider.System, NullLogger.Instance, new SdkMetrics());
-                _ = new EventItem("00000000-0000-4000-8000-000000000000", "u", "e", input.Now(), input.Members(new Dictionary<string, object?> { ["k"] = "v" }), null, input.Text("x"), null, null, null, null);
+                _ = new EventItem("00000000-0000-4000-8000-000000000000", "u", "e", input.Now(), input.Properties(new Dictionary<string, object?> { ["k"] = "v", ["n"] = 1 }), null, input.Text("x"), null, null, null, null);
                 break;
             case 4:
                 Prepare((Func<string>)EventIds.New);
@@ -129,7 +129,7 @@ internal sealed class HotPathWarmup
                 // The route loop's side (first thing after construction, with the transport): one event serialized as
                 // its first batch will be, so the first batch is written by compiled code instead of waiting ~40 ms
                 // for the JIT (the writer methods are compiled fully optimized on first call).
-                var sample = new EventItem("00000000-0000-4000-8000-000000000000", "u", "e", DateTimeOffset.UnixEpoch, [new("k", "v"), new("n", 1)], null, "in", "out", "m", "c", null);
+                var sample = new EventItem("00000000-0000-4000-8000-000000000000", "u", "e", DateTimeOffset.UnixEpoch, Serialization.PropertyBag.Of("k", "v", "n", 1), null, "in", "out", "m", "c", null);
                 foreach (var body in new BatchSerializer(new Serialization.WireContext(), 1 << 20).Serialize([sample], asArray: true))
                 {
                     body.Release();

@@ -82,10 +82,25 @@ internal sealed class InputNormalizer
     }
 
     /// <summary>
-    /// Snapshots the caller's top-level properties or traits into one compact array (WIRE.md §2): nested values
+    /// Snapshots the caller's top-level properties (WIRE.md §2), one or two inline, more in one array: nested values
     /// become immutable JSON-shaped data, lazy sequences are enumerated once, here, and a value that throws is
     /// described, counted and warned about, never thrown.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
+    public PropertyBag Properties(IEnumerable<KeyValuePair<string, object?>>? members)
+    {
+        if (members is null)
+        {
+            return default;
+        }
+
+        var report = default(ValueSnapshot.Report);
+        var bag = ValueSnapshot.Bag(members, ref report);
+        Report(report);
+        return bag;
+    }
+
+    /// <summary>As <see cref="Properties"/>, into an array (signals' properties, traits, an interaction's properties).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public KeyValuePair<string, object?>[]? Members(IEnumerable<KeyValuePair<string, object?>>? members)
     {

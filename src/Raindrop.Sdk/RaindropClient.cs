@@ -140,7 +140,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
             userId,
             name,
             aiEvent.Timestamp ?? _input.Now(),
-            _input.Members(aiEvent.Properties),
+            _input.Properties(aiEvent.Properties),
             attachments,
             _input.Text(aiEvent.Input),
             _input.Text(aiEvent.Output),
@@ -165,7 +165,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
         }
 
         _pipeline!.Events.TryEnqueue(new EventItem(
-            eventId, userId, name, trackEvent.Timestamp ?? _input.Now(), _input.Members(trackEvent.Properties), attachments,
+            eventId, userId, name, trackEvent.Timestamp ?? _input.Now(), _input.Properties(trackEvent.Properties), attachments,
             input: null, output: null, model: null, convoId: null, isPending: null));
         return eventId;
     }

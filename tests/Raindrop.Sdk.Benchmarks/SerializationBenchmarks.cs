@@ -29,7 +29,7 @@ public class SerializationBenchmarks
                 userId: BenchSetup.UserId,
                 eventName: "chat_message",
                 timestamp: timestamp.AddMilliseconds(i * 37),
-                properties: BenchSetup.Properties.ToArray(),
+                properties: PropertyBag.From(BenchSetup.Properties.ToArray()),
                 attachments: null,
                 input: BenchSetup.Input,
                 output: BenchSetup.Output,

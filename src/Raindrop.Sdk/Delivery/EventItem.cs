@@ -17,7 +17,7 @@ internal sealed class EventItem : QueuedItem
         string? userId,
         string? eventName,
         DateTimeOffset? timestamp,
-        KeyValuePair<string, object?>[]? properties,
+        PropertyBag properties,
         IReadOnlyList<Attachment>? attachments,
         string? input,
         string? output,
@@ -29,7 +29,7 @@ internal sealed class EventItem : QueuedItem
         UserId = userId;
         EventName = eventName;
         _utcTicks = timestamp is { } t ? t.UtcTicks : NoTimestamp;
-        Properties = properties;
+        _properties = properties;
         Attachments = attachments;
         Input = input;
         Output = output;
@@ -37,7 +37,7 @@ internal sealed class EventItem : QueuedItem
         ConvoId = convoId;
         IsPending = isPending;
         EstimatedBytes = SizeEstimator.Clamp(160 + eventId.Length + SizeEstimator.Estimate(userId) + SizeEstimator.Estimate(eventName)
-            + SizeEstimator.Estimate(properties) + SizeEstimator.Estimate(attachments) + SizeEstimator.Estimate(input)
+            + properties.EstimateSize() + SizeEstimator.Estimate(attachments) + SizeEstimator.Estimate(input)
             + SizeEstimator.Estimate(output) + SizeEstimator.Estimate(model) + SizeEstimator.Estimate(convoId));
     }
 
@@ -54,7 +54,7 @@ internal sealed class EventItem : QueuedItem
 
     public DateTimeOffset? Timestamp => _utcTicks == NoTimestamp ? null : new DateTimeOffset(_utcTicks, TimeSpan.Zero);
 
-    public KeyValuePair<string, object?>[]? Properties { get; }
+    private readonly PropertyBag _properties;
 
     public IReadOnlyList<Attachment>? Attachments { get; }
 
@@ -85,23 +85,24 @@ internal sealed class EventItem : QueuedItem
         writer.WritePropertyName("properties");
         writer.WriteStartObject();
         var hasContext = false;
-        if (Properties is { Length: > 0 } && mode == WriteMode.Bare)
+        var count = _properties.Count;
+        if (count > 0 && mode == WriteMode.Bare)
         {
-            writer.WriteString("$raindrop_truncated", $"{Properties.Length} properties left out: one of them could not be serialized");
+            writer.WriteString("$raindrop_truncated", $"{count} properties left out: one of them could not be serialized");
         }
-        else if (Properties is not null)
+        else
         {
-            var written = 0;
-            foreach (var (key, value) in Properties)
+            for (var written = 0; written < count; written++)
             {
                 // Last resort for an event still over the limit with every string cut: keep what fits in half the
                 // body and say how much was left out, rather than lose the event.
                 if (mode == WriteMode.Budgeted && writer.BytesCommitted + writer.BytesPending > BulkBudgetBytes)
                 {
-                    writer.WriteString("$raindrop_truncated", $"{Properties.Length - written} of {Properties.Length} properties left out: the event was over the 1 MiB limit");
+                    writer.WriteString("$raindrop_truncated", $"{count - written} of {count} properties left out: the event was over the 1 MiB limit");
                     break;
                 }
 
+                var (key, value) = _properties[written];
                 hasContext |= key == WireContext.ContextKey;
                 writer.WritePropertyName(TextLimits.SanitizeSurrogates(key));
                 if (mode == WriteMode.Budgeted && SizeEstimator.Estimate(value) is var size && size > BulkBudgetBytes - (writer.BytesCommitted + writer.BytesPending))
@@ -114,8 +115,6 @@ internal sealed class EventItem : QueuedItem
                 {
                     JsonValueWriter.WriteValue(writer, value, stringCap, 2);
                 }
-
-                written++;
             }
         }
 

@@ -275,7 +275,7 @@ public sealed partial class Interaction : IInteraction
         }
 
         var item = new EventItem(
-            EventId, UserId, Event, Timestamp, _properties?.ToArray(), _attachments, _input, _output, _model, ConvoId, isPending);
+            EventId, UserId, Event, Timestamp, Serialization.PropertyBag.From(_properties?.ToArray()), _attachments, _input, _output, _model, ConvoId, isPending);
         NoteSent(); // Interaction.Capture.cs: remembers that an input/model went out, for fill-if-unset
         _properties = null;
         _attachments = null;

@@ -63,7 +63,7 @@ public class LazyTransportTests
         var options = api.Options();
         RaindropOptions.TryNormalizeEndpoint(options.Endpoint, out var baseUri);
         var pipeline = new DeliveryPipeline(options, baseUri, TimeProvider.System, new Raindrop.Diagnostics.SdkMetrics(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, _ => { });
-        pipeline.Events.TryEnqueue(new EventItem("lazy-1", "u", "e", DateTimeOffset.UtcNow, null, null, "in", "out", null, null, null));
+        pipeline.Events.TryEnqueue(new EventItem("lazy-1", "u", "e", DateTimeOffset.UtcNow, default, null, "in", "out", null, null, null));
 
         await pipeline.FlushAsync().WaitAsync(DeliveryKit.Patience);
         await pipeline.CloseAsync(TimeSpan.FromSeconds(5));

@@ -106,7 +106,7 @@ public class RouteLoopStartTests
         Assert.Equal(200, stats.Sent + stats.Dropped);
     }
 
-    private static EventItem Item(string id) => new(id, "u", "e", DateTimeOffset.UtcNow, null, null, "x", null, null, null, null);
+    private static EventItem Item(string id) => new(id, "u", "e", DateTimeOffset.UtcNow, default, null, "x", null, null, null, null);
 
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_queue")]
     private static extern ref ItemQueue QueueOf(RouteWorker worker);
