@@ -10,12 +10,14 @@ namespace Raindrop;
 /// Compiles the caller-side methods on a thread of its own while the client is being built, so the app's first
 /// <c>TrackAi</c> costs about a millisecond rather than the tens of milliseconds of JIT (its hot methods are compiled
 /// fully optimized on first call), without construction paying for it in series (a no-op under Native AOT). The
-/// constructor waits only for the <c>TrackAi</c> path, running itself whatever part of it the thread has not reached;
-/// the rest of the API follows in the background.
+/// constructor waits only for the <c>TrackAi</c> path, running itself whatever part of it the thread has not reached.
+/// Once the constructor has returned (not before: on a 2-core machine it would take the constructor's second core),
+/// the thread starts the thread pool, builds the HTTP transport, serializes a sample batch (the route loop's code) and
+/// compiles the rest of the API.
 /// </summary>
 internal sealed class HotPathWarmup
 {
-    // Steps 0 to CallerPath - 1 are what TrackAi runs; the rest is the other calls of the API.
+    // Steps 0 to CallerPath - 1 are what TrackAi runs; the rest (after construction) is the route loop's and the other calls'.
     private const int CallerPath = 5;
     private const int StepCount = 13;
 
@@ -157,9 +159,6 @@ internal sealed class HotPathWarmup
                 Prepare(typeof(Interaction), nameof(Interaction.FinishAsync));
                 break;
             case 12:
-                // Not the JSON writer's start-up (WireFormat, the encoder, System.Text.Encodings.Web), which the first
-                // span's payload then pays on the app's thread: warmed here it made the first TrackAi after construction
-                // 2-3 ms slower (both load System.Text.Json types), and in the constructor's wait it cost ~13 ms.
                 _ = Tracing.RaindropActivitySource.Source; // made here rather than by the first span
                 break;
         }
