@@ -35,11 +35,15 @@ internal sealed class InputNormalizer
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw new ArgumentException($"{owner}.{name} is required and was {(value is null ? "null" : "empty")}.", name);
+            ThrowMissing(value, name, owner); // out of line, so this check is inlined into the calls
         }
 
         return value;
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowMissing(string? value, string name, string owner) =>
+        throw new ArgumentException($"{owner}.{name} is required and was {(value is null ? "null" : "empty")}.", name);
 
     public static string? Optional(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
@@ -142,6 +146,7 @@ internal sealed class InputNormalizer
     /// Copies and checks attachments: a null attachment or <c>Value</c>, or an unknown enum, is a missing argument
     /// (<see cref="ArgumentException"/>); a list that throws while read keeps what was read, with a warning.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public IReadOnlyList<Attachment>? Attachments(IReadOnlyList<Attachment>? attachments, string owner)
     {
         if (attachments is null)

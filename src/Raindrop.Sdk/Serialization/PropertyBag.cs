@@ -23,14 +23,19 @@ internal readonly struct PropertyBag
     }
 
     /// <summary>The number of properties.</summary>
-    public int Count => _key0 is null
-        ? (_value0 as KeyValuePair<string, object?>[])?.Length ?? 0
-        : _key1 is null ? 1 : 2;
+    public int Count
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get => _key0 is null
+            ? (_value0 as KeyValuePair<string, object?>[])?.Length ?? 0
+            : _key1 is null ? 1 : 2;
+    }
 
     /// <summary>The property at <paramref name="index"/> (0 to <see cref="Count"/> - 1), in the order snapshotted.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not below <see cref="Count"/>.</exception>
     public KeyValuePair<string, object?> this[int index]
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         get
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
@@ -56,6 +61,7 @@ internal readonly struct PropertyBag
     };
 
     /// <summary>For the size estimate: inline members cost their own estimate, the array its estimate.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public long EstimateSize()
     {
         long total = 2;

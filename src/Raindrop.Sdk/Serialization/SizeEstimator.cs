@@ -66,6 +66,7 @@ internal static class SizeEstimator
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static long Estimate(IReadOnlyList<Attachment>? attachments)
     {
         if (attachments is null)
