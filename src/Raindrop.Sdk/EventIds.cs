@@ -24,7 +24,6 @@ internal static class EventIds
     /// <summary>Whether ids come from the CSPRNG pool yet (rather than Guid.NewGuid).</summary>
     internal static bool PoolReady => s_poolReady;
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static string New()
     {
         if (!s_poolReady)

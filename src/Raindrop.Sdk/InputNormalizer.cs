@@ -146,14 +146,11 @@ internal sealed class InputNormalizer
     /// Copies and checks attachments: a null attachment or <c>Value</c>, or an unknown enum, is a missing argument
     /// (<see cref="ArgumentException"/>); a list that throws while read keeps what was read, with a warning.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
-    public IReadOnlyList<Attachment>? Attachments(IReadOnlyList<Attachment>? attachments, string owner)
-    {
-        if (attachments is null)
-        {
-            return null;
-        }
+    public IReadOnlyList<Attachment>? Attachments(IReadOnlyList<Attachment>? attachments, string owner) =>
+        attachments is null ? null : CopyAttachments(attachments, owner); // small, so it inlines into the calls
 
+    private List<Attachment>? CopyAttachments(IReadOnlyList<Attachment> attachments, string owner)
+    {
         var copy = new List<Attachment>();
         string? invalid = null;
         try

@@ -89,7 +89,6 @@ internal sealed class SdkInstruments : IDisposable
     }
 
     /// <summary>Sums a measurement made before the instruments exist (and has them made); false once they do.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private bool Remember(int counter, string? route, long count)
     {
         lock (_gate)

@@ -66,14 +66,11 @@ internal static class SizeEstimator
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
-    public static long Estimate(IReadOnlyList<Attachment>? attachments)
-    {
-        if (attachments is null)
-        {
-            return 0;
-        }
+    public static long Estimate(IReadOnlyList<Attachment>? attachments) =>
+        attachments is null ? 0 : EstimateAttachments(attachments); // small, so it inlines into the calls
 
+    private static long EstimateAttachments(IReadOnlyList<Attachment> attachments)
+    {
         long total = 0;
         foreach (var a in attachments)
         {

@@ -6,14 +6,11 @@ internal static class TextLimits
     public const string Marker = "...[truncated by raindrop]";
 
     /// <summary>Returns <paramref name="text"/> unchanged when it fits, else exactly <paramref name="maxChars"/> chars ending in the marker.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
-    public static string Truncate(string text, int maxChars)
-    {
-        if (text.Length <= maxChars)
-        {
-            return text;
-        }
+    public static string Truncate(string text, int maxChars) =>
+        text.Length <= maxChars ? text : Cut(text, maxChars); // small, so it inlines into the calls
 
+    private static string Cut(string text, int maxChars)
+    {
         if (maxChars <= Marker.Length)
         {
             return Marker[..Math.Max(0, maxChars)];

@@ -86,8 +86,11 @@ internal static class ValueSnapshot
 
     public static string Describe(string reason) => "[unserializable: " + reason + "]";
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
-    private static object? Snapshot(object? value, int depth, ref Report report)
+    // The common leaves inline into the callers; the rest is out of line (and compiled by tiers, not at start-up).
+    private static object? Snapshot(object? value, int depth, ref Report report) =>
+        value is null or string ? value : SnapshotAny(value, depth, ref report);
+
+    private static object? SnapshotAny(object? value, int depth, ref Report report)
     {
         switch (value)
         {
