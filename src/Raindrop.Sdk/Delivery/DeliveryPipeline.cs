@@ -40,14 +40,14 @@ internal sealed class DeliveryPipeline : IDisposable
 
     public RouteWorker Events { get; }
 
-    /// <summary>Builds the HTTP transport now, off the app's threads (the warm-up thread, after construction).</summary>
-    public void PrepareTransport() => _ = _transport.Value;
-
     public RouteWorker Partial { get; }
 
     public RouteWorker Signals { get; }
 
     public RouteWorker Identify { get; }
+
+    /// <summary>Builds the HTTP transport now, off the app's threads (the warm-up thread, after construction).</summary>
+    public void PrepareTransport() => _ = _transport.Value;
 
     /// <summary>Completes (with true) when everything queued before the call is delivered or has permanently failed.</summary>
     public async Task<bool> FlushAsync()
