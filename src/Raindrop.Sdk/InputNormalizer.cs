@@ -99,7 +99,7 @@ internal sealed class InputNormalizer
         }
 
         var report = default(ValueSnapshot.Report);
-        var bag = ValueSnapshot.Bag(members, ref report);
+        var bag = PropertyBag.Snapshot(members, ref report);
         Report(report);
         return bag;
     }

@@ -6,8 +6,9 @@ namespace Raindrop.Interactions;
 
 /// <summary>
 /// The partial-event buffer: the client's open interactions, in begin order, bounded by
-/// <c>MaxOpenInteractions</c> (past it the oldest is flushed as pending and forgotten). A background sweep sends
-/// each interaction's pending changes once it has been quiet for <c>PartialFlushInterval</c>. Also the
+/// <c>MaxOpenInteractions</c> (past it the oldest is flushed as pending and forgotten). A background sweep
+/// (<see cref="PartialSweep"/>) sends each interaction's pending changes once it has been quiet for
+/// <c>PartialFlushInterval</c>. Also the
 /// ambient (<see cref="AsyncLocal{T}"/>) interaction of each async flow.
 /// </summary>
 internal sealed partial class InteractionRegistry : IDisposable
@@ -19,8 +20,7 @@ internal sealed partial class InteractionRegistry : IDisposable
     private readonly RaindropOptions _options;
     private readonly ILogger _logger;
     private readonly RateLimiter _evictions;
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _sweep; // started with the first interaction (under _gate): a client that never begins one runs no timer
+    private readonly PartialSweep _sweep;
     private int _warnedAfterFinish;
 
     public InteractionRegistry(RaindropClient client, RaindropOptions options, TimeProvider time, ILogger logger)
@@ -30,6 +30,7 @@ internal sealed partial class InteractionRegistry : IDisposable
         _options = options;
         _logger = logger;
         _evictions = new RateLimiter(time);
+        _sweep = new PartialSweep(Snapshot, Send, time, options.PartialFlushInterval, logger);
     }
 
     public RaindropClient Client { get; }
@@ -127,21 +128,7 @@ internal sealed partial class InteractionRegistry : IDisposable
     public async Task CloseAllAsync()
     {
         // Stop the sweep first and let a pass in progress finish queuing, so nothing it took is lost.
-        await _stop.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            Task? sweep;
-            lock (_gate)
-            {
-                sweep = _sweep;
-            }
-
-            await (sweep ?? Task.CompletedTask).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // the sweep ends by cancellation
-        }
+        await _sweep.StopAsync().ConfigureAwait(false);
 
         foreach (var interaction in Snapshot())
         {
@@ -171,8 +158,7 @@ internal sealed partial class InteractionRegistry : IDisposable
 
     public void Dispose()
     {
-        _stop.Cancel();
-        _stop.Dispose();
+        _sweep.Dispose();
     }
 
     private void Register(Interaction interaction)
@@ -192,7 +178,7 @@ internal sealed partial class InteractionRegistry : IDisposable
 
             _open[interaction.EventId] = interaction;
             interaction.Node = _order.AddLast(interaction);
-            _sweep ??= StartSweep();
+            _sweep.EnsureStarted();
             if (_open.Count > _options.MaxOpenInteractions && _order.First is { } oldest)
             {
                 evicted = oldest.Value;
@@ -230,78 +216,6 @@ internal sealed partial class InteractionRegistry : IDisposable
         if (item is not null)
         {
             Client.EnqueuePartial(item);
-        }
-    }
-
-    private Task StartSweep()
-    {
-        CancellationToken stop;
-        try
-        {
-            stop = _stop.Token;
-        }
-        catch (ObjectDisposedException)
-        {
-            return Task.CompletedTask; // raced with Dispose: nothing left to sweep for
-        }
-
-        // Started from the app's call: without its ExecutionContext, so no ambient Activity or interaction of the
-        // caller's flow is kept alive by (or leaks into) the sweep (WIRE.md §7).
-        var flow = ExecutionContext.IsFlowSuppressed() ? default(AsyncFlowControl?) : ExecutionContext.SuppressFlow();
-        try
-        {
-            return Task.Run(() => SweepAsync(stop));
-        }
-        finally
-        {
-            flow?.Undo();
-        }
-    }
-
-    private async Task SweepAsync(CancellationToken stop)
-    {
-        var quiet = _options.PartialFlushInterval;
-        var tick = TimeSpan.FromTicks(Math.Clamp(quiet.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromMilliseconds(500).Ticks));
-        using var timer = new PeriodicTimer(tick, Time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
-            {
-                List<Interaction> open;
-                lock (_gate)
-                {
-                    if (_order.Count == 0)
-                    {
-                        continue;
-                    }
-
-                    open = [.. _order];
-                }
-
-                foreach (var interaction in open)
-                {
-                    try
-                    {
-                        if (Time.GetElapsedTime(interaction.LastChange) >= quiet)
-                        {
-                            Send(interaction.TakePendingDelta());
-                        }
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        // A bug must not end the sweep: the other interactions (and later passes) still get sent.
-                        Log.BackgroundError(_logger, ex);
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // closing
-        }
-        catch (ObjectDisposedException)
-        {
-            // closing
         }
     }
 

@@ -60,6 +60,44 @@ internal readonly struct PropertyBag
         _ => new(null, members, null, null),
     };
 
+    /// <summary>
+    /// Snapshots an event's properties as <see cref="ValueSnapshot.Members"/> does, into a bag: a dictionary of one or
+    /// two entries (the common case) is copied without an array.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
+    public static PropertyBag Snapshot(IEnumerable<KeyValuePair<string, object?>>? members, ref ValueSnapshot.Report report)
+    {
+        if (members is Dictionary<string, object?> { Count: > 0 and <= 2 } d)
+        {
+            var before = report;
+            try
+            {
+                var e = d.GetEnumerator();
+                if (!e.MoveNext())
+                {
+                    return default;
+                }
+
+                var (key0, value0) = e.Current;
+                var copy0 = ValueSnapshot.Member(value0, ref report);
+                if (!e.MoveNext())
+                {
+                    return Of(key0, copy0);
+                }
+
+                var (key1, value1) = e.Current;
+                return Of(key0, copy0, key1, ValueSnapshot.Member(value1, ref report));
+            }
+            catch (InvalidOperationException)
+            {
+                // Changed (by another thread) while read: the general path below copies what it can, and says so.
+                report = before;
+            }
+        }
+
+        return From(ValueSnapshot.Members(members, ref report));
+    }
+
     /// <summary>For the size estimate: inline members cost their own estimate, the array its estimate.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public long EstimateSize()

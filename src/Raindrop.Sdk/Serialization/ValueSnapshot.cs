@@ -43,43 +43,8 @@ internal static class ValueSnapshot
         return copy.Length == 0 ? null : copy;
     }
 
-    /// <summary>
-    /// Like <see cref="Members"/>, for an event's properties: a dictionary of one or two entries (the common case) is
-    /// copied into the bag without an array.
-    /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
-    public static PropertyBag Bag(IEnumerable<KeyValuePair<string, object?>>? members, ref Report report)
-    {
-        if (members is Dictionary<string, object?> { Count: > 0 and <= 2 } d)
-        {
-            var before = report;
-            try
-            {
-                var e = d.GetEnumerator();
-                if (!e.MoveNext())
-                {
-                    return default;
-                }
-
-                var (key0, value0) = e.Current;
-                var copy0 = Snapshot(value0, depth: 2, ref report);
-                if (!e.MoveNext())
-                {
-                    return PropertyBag.Of(key0, copy0);
-                }
-
-                var (key1, value1) = e.Current;
-                return PropertyBag.Of(key0, copy0, key1, Snapshot(value1, depth: 2, ref report));
-            }
-            catch (InvalidOperationException)
-            {
-                // Changed (by another thread) while read: the general path below copies what it can, and says so.
-                report = before;
-            }
-        }
-
-        return PropertyBag.From(Members(members, ref report));
-    }
+    /// <summary>Snapshots one member's value, as <see cref="Members"/> does each (for <see cref="PropertyBag.Snapshot"/>).</summary>
+    public static object? Member(object? value, ref Report report) => Snapshot(value, depth: 2, ref report);
 
     /// <summary>Snapshots one value (a property set on its own, a span's input or output).</summary>
     public static object? Value(object? value, ref Report report) => Snapshot(value, depth: 1, ref report);

@@ -32,7 +32,7 @@ public class PropertyBagTests
         var properties = new Dictionary<string, object?> { ["plan"] = "pro", ["tags"] = tags };
         var report = default(ValueSnapshot.Report);
 
-        var bag = ValueSnapshot.Bag(properties, ref report);
+        var bag = PropertyBag.Snapshot(properties, ref report);
         tags.Add("added after the call");
         properties["plan"] = "changed after the call";
 
@@ -49,7 +49,7 @@ public class PropertyBagTests
         var properties = new Dictionary<string, object?> { ["ok"] = 1, ["bad"] = new ThrowingList() };
         var report = default(ValueSnapshot.Report);
 
-        var bag = ValueSnapshot.Bag(properties, ref report);
+        var bag = PropertyBag.Snapshot(properties, ref report);
 
         Assert.Equal(2, bag.Count);
         Assert.Equal(1, report.Failures);
