@@ -82,11 +82,14 @@ internal sealed class PartialSweep : IDisposable
         }
 
         // Started from the app's call: without its ExecutionContext, so no ambient Activity or interaction of the
-        // caller's flow is kept alive by (or leaks into) the sweep (WIRE.md §7).
+        // caller's flow is kept alive by (or leaks into) the sweep (WIRE.md §7). The timer is made here, before the app's
+        // call returns, so a clock (RaindropOptions.TimeProvider) advanced right after it is seen.
         var flow = ExecutionContext.IsFlowSuppressed() ? default(AsyncFlowControl?) : ExecutionContext.SuppressFlow();
         try
         {
-            return Task.Run(() => RunAsync(stop));
+            var tick = TimeSpan.FromTicks(Math.Clamp(_quiet.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromMilliseconds(500).Ticks));
+            var timer = new PeriodicTimer(tick, _time);
+            return Task.Run(() => RunAsync(timer, stop));
         }
         finally
         {
@@ -94,10 +97,9 @@ internal sealed class PartialSweep : IDisposable
         }
     }
 
-    private async Task RunAsync(CancellationToken stop)
+    private async Task RunAsync(PeriodicTimer timer, CancellationToken stop)
     {
-        var tick = TimeSpan.FromTicks(Math.Clamp(_quiet.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromMilliseconds(500).Ticks));
-        using var timer = new PeriodicTimer(tick, _time);
+        using var owned = timer;
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))

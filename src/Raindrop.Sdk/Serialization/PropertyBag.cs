@@ -46,10 +46,11 @@ internal readonly struct PropertyBag
     }
 
     /// <summary>One property, inline.</summary>
-    public static PropertyBag Of(string key, object? value) => new(key, value, null, null);
+    public static PropertyBag Of(string key, object? value) => new(key ?? string.Empty, value, null, null);
 
     /// <summary>Two properties, inline.</summary>
-    public static PropertyBag Of(string key0, object? value0, string key1, object? value1) => new(key0, value0, key1, value1);
+    public static PropertyBag Of(string key0, object? value0, string key1, object? value1) =>
+        new(key0 ?? string.Empty, value0, key1 ?? string.Empty, value1);
 
     /// <summary>Wraps snapshotted members (null or empty: no properties); two or fewer are copied inline.</summary>
     public static PropertyBag From(KeyValuePair<string, object?>[]? members) => members switch
@@ -69,7 +70,11 @@ internal readonly struct PropertyBag
     {
         if (members is Dictionary<string, object?> { Count: > 0 and <= 2 } d)
         {
-            var before = report;
+            // Read the entries first and snapshot the values after: a dictionary changed while read (by another thread,
+            // or by a lazy value's own enumeration) falls back to the general copy before any value was enumerated, so a
+            // lazy value is still enumerated exactly once (WIRE.md §2).
+            KeyValuePair<string, object?> first, second = default;
+            bool two;
             try
             {
                 var e = d.GetEnumerator();
@@ -78,21 +83,25 @@ internal readonly struct PropertyBag
                     return default;
                 }
 
-                var (key0, value0) = e.Current;
-                var copy0 = ValueSnapshot.Member(value0, ref report);
-                if (!e.MoveNext())
+                first = e.Current;
+                two = e.MoveNext();
+                if (two)
                 {
-                    return Of(key0, copy0);
+                    second = e.Current;
                 }
 
-                var (key1, value1) = e.Current;
-                return Of(key0, copy0, key1, ValueSnapshot.Member(value1, ref report));
+                if (two && e.MoveNext())
+                {
+                    return From(ValueSnapshot.Members(members, ref report)); // grew since its count was read
+                }
             }
-            catch (InvalidOperationException)
+            catch (Exception)
             {
-                // Changed (by another thread) while read: the general path below copies what it can, and says so.
-                report = before;
+                return From(ValueSnapshot.Members(members, ref report));
             }
+
+            var copy0 = ValueSnapshot.Member(first.Value, ref report);
+            return two ? Of(first.Key, copy0, second.Key, ValueSnapshot.Member(second.Value, ref report)) : Of(first.Key, copy0);
         }
 
         return From(ValueSnapshot.Members(members, ref report));
@@ -106,7 +115,7 @@ internal readonly struct PropertyBag
         for (var i = 0; i < Count; i++)
         {
             var (key, value) = this[i];
-            total += key.Length + 4 + SizeEstimator.Estimate(value, 1);
+            total += (key?.Length ?? 0) + 4 + SizeEstimator.Estimate(value, 1);
         }
 
         return total;

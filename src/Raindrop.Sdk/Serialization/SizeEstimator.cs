@@ -52,14 +52,14 @@ internal static class SizeEstimator
             case KeyValuePair<string, object?>[] array:
                 foreach (var (key, value) in array)
                 {
-                    total += key.Length + 4 + Estimate(value, depth + 1); // no enumerator allocated on the caller's path
+                    total += (key?.Length ?? 0) + 4 + Estimate(value, depth + 1); // no enumerator allocated on the caller's path
                 }
 
                 return total;
             default:
                 foreach (var (key, value) in members)
                 {
-                    total += key.Length + 4 + Estimate(value, depth + 1);
+                    total += (key?.Length ?? 0) + 4 + Estimate(value, depth + 1);
                 }
 
                 return total;

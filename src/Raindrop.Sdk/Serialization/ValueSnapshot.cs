@@ -151,7 +151,7 @@ internal static class ValueSnapshot
             {
                 foreach (var (key, value) in d)
                 {
-                    Add(ref copy, ref n, new(key, Snapshot(value, depth + 1, ref report)));
+                    Add(ref copy, ref n, new(key ?? string.Empty, Snapshot(value, depth + 1, ref report))); // null: changed mid-read
                 }
             }
             else

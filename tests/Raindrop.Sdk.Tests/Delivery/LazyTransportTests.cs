@@ -72,6 +72,23 @@ public class LazyTransportTests
         Assert.Equal(["lazy-1"], DeliveryKit.Ids(api.Items(DeliveryKit.Events)));
     }
 
+    [Fact]
+    public async Task Closing_right_after_the_first_call_while_the_transport_is_being_built_delivers_exactly_once()
+    {
+        for (var run = 0; run < 10; run++)
+        {
+            using var api = new FakeApi();
+            var client = api.Client(o => o.FlushInterval = TimeSpan.FromMinutes(10));
+            client.TrackAi(DeliveryKit.Ai("c" + run));
+            await client.DisposeAsync();
+
+            var stats = client.Statistics;
+            Assert.Equal(1, stats.Sent);
+            Assert.Equal(0, stats.Dropped + stats.Failed);
+            Assert.Equal(["c" + run], DeliveryKit.Ids(api.Items(DeliveryKit.Events)));
+        }
+    }
+
     private static HttpTransport NewTransport(FakeApi api)
     {
         var options = api.Options();

@@ -34,6 +34,26 @@ public class InteractionSweepStartTests
         Assert.NotEmpty(ServerMerge.Posts(api, eventId));
     }
 
+    [Fact]
+    public async Task With_the_apps_clock_an_advance_right_after_the_first_Begin_is_seen()
+    {
+        // The sweep's timer exists before Begin returns: an app testing with a fake clock advances it right after
+        // (found by a breaker review: the timer used to be made on the thread pool, after Begin had returned).
+        using var api = new FakeApi();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var client = api.Client(o =>
+        {
+            o.TimeProvider = time;
+            o.PartialFlushInterval = TimeSpan.FromMilliseconds(200);
+        });
+
+        client.Begin(new() { UserId = "user-1", Event = "chat", Input = "hello" });
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True(await FakeApi.Eventually(() => client.Statistics.Enqueued >= 1, TimeSpan.FromSeconds(3)),
+            "the quiet interaction's begin state was not queued after the clock moved past PartialFlushInterval");
+    }
+
     private static async Task<(WeakReference State, string EventId)> BeginFromARequestAsync(RaindropClient client)
     {
         var result = await Task.Run(() =>

@@ -74,6 +74,50 @@ public class PropertyBagTests
         Assert.Equal("x", (string?)byId["three"]["properties"]!["b"]);
     }
 
+    [Fact]
+    public async Task A_lazy_value_is_enumerated_once_even_when_it_changes_the_dictionary_while_read()
+    {
+        // WIRE.md §2: a lazy sequence is enumerated exactly once, at the call. A one-shot source (a DB reader) that also
+        // changes the dictionary as it runs must not be run again by a fallback copy (found by a breaker review).
+        using var api = new FakeApi();
+        var properties = new Dictionary<string, object?>();
+        var runs = 0;
+        IEnumerable<int> Rows()
+        {
+            if (Interlocked.Increment(ref runs) == 1)
+            {
+                properties["late"] = "x";
+                yield return 1;
+                yield return 2;
+                yield return 3;
+            }
+        }
+
+        properties["rows"] = Rows();
+        await using (var client = api.Client())
+        {
+            client.TrackAi(DeliveryKit.Ai("lazy") with { Properties = properties });
+        }
+
+        var item = Assert.Single(api.Items(DeliveryKit.Events));
+        Assert.Equal(3, item["properties"]!["rows"]!.AsArray().Count);
+        Assert.Equal(1, runs);
+    }
+
+    [Fact]
+    public void A_null_key_never_reads_as_the_array_marker()
+    {
+        // A dictionary changed by another thread mid-read can hand back a null key: it is written as "", and the
+        // bag still holds its one or two members (a null first key is how the bag marks "more than two, in an array").
+        var one = PropertyBag.Of(null!, 1);
+        var two = PropertyBag.Of(null!, new KeyValuePair<string, object?>[] { new("nested", 1) }, "b", 2);
+
+        Assert.Equal(1, one.Count);
+        Assert.Equal(new(string.Empty, 1), one[0]);
+        Assert.Equal(2, two.Count);
+        Assert.Equal(string.Empty, two[0].Key);
+    }
+
     private static List<string> UserKeys(JsonObject item) =>
         item["properties"]!.AsObject().Select(p => p.Key).Where(k => !k.StartsWith('$')).ToList();
 
