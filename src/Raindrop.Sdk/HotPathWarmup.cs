@@ -106,10 +106,8 @@ internal sealed class HotPathWarmup
                 Prepare((Func<AiEvent, string>)client.TrackAi);
                 break;
             case 1:
+                // Require, Optional and Attachments are small checks now, inlined into TrackAi's own compile.
                 Prepare(typeof(InputNormalizer), nameof(InputNormalizer.Properties));
-                Prepare(typeof(InputNormalizer), nameof(InputNormalizer.Attachments));
-                Prepare((Func<string?, string, string, string>)InputNormalizer.Require);
-                Prepare((Func<string?, string?>)InputNormalizer.Optional);
                 break;
             case 2:
                 Prepare(typeof(RouteWorker), nameof(RouteWorker.TryEnqueue));
