@@ -68,6 +68,7 @@ internal sealed partial class ChatCall
                 }
             }
 
+            interaction?.NoteMiddlewareCall();
             var (llmElsewhere, toolsElsewhere) = owner.Telemetry.RecordedElsewhere(core);
             var call = new ChatCall(owner, core, interaction, userId, options, messages, recordTools: core is not null && !toolsElsewhere);
             call.RecordAnsweredTools(messages);

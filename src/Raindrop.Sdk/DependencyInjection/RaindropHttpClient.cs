@@ -8,14 +8,16 @@ namespace Raindrop.DependencyInjection;
 /// <summary>
 /// Registers the named <c>"Raindrop"</c> HttpClient with the SDK's defaults: no client-wide timeout (the SDK times
 /// each attempt with <see cref="RaindropOptions.RequestTimeout"/>), a 5 s connect timeout and pooled connections
-/// that are renewed, since the SDK keeps its client for the app's lifetime. The app's own
+/// that are renewed, since the SDK keeps its client for the app's lifetime, and none of the factory's per-request
+/// <c>Information</c> log lines. The app's own
 /// <c>AddHttpClient("Raindrop")</c> configuration runs after these defaults and wins.
 /// </summary>
 internal static class RaindropHttpClient
 {
     public static void Register(IServiceCollection services)
     {
-        services.AddHttpClient();
+        // The SDK's own requests write nothing per request to the app's logs (WIRE.md §7); DebugLogs is the place for that.
+        services.AddHttpClient(RaindropServiceCollectionExtensions.HttpClientName).RemoveAllLoggers();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HttpClientFactoryOptions>, Defaults>());
     }
 

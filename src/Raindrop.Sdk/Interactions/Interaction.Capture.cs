@@ -9,6 +9,7 @@ public sealed partial class Interaction
     private bool _modelSent;
     private long _llmInputTokens;
     private long _llmOutputTokens;
+    private bool _middlewareRecords;
 
     /// <summary>
     /// Records one LLM call: <paramref name="input"/> and <paramref name="model"/> are kept only when the
@@ -56,6 +57,18 @@ public sealed partial class Interaction
             _dirty = true;
             Interlocked.Exchange(ref _lastChange, _registry.Time.GetTimestamp());
             return true;
+        }
+    }
+
+    /// <summary>Notes that the Raindrop chat middleware records this interaction's model calls, so AI-library spans do not count them again.</summary>
+    internal void NoteMiddlewareCall() => Volatile.Write(ref _middlewareRecords, true);
+
+    /// <summary>Records a model call seen on an AI library's span: model and tokens only, unless the middleware records them.</summary>
+    internal void RecordLibraryLlmCall(string? model, long? inputTokens, long? outputTokens)
+    {
+        if (!Volatile.Read(ref _middlewareRecords))
+        {
+            RecordLlmCall(input: null, output: null, model, inputTokens, outputTokens);
         }
     }
 

@@ -187,7 +187,29 @@ public sealed partial class Interaction : IInteraction
         }
     }
 
-    /// <summary>The root span grouping this interaction's spans, created on first use; its trace id goes into <c>properties.trace_id</c>.</summary>
+    /// <summary>Whether a span other than the root joined the interaction (then the root is exported, and the event has <c>trace_id</c>).</summary>
+    internal bool HasSpans => Volatile.Read(ref _traceId) is not null;
+
+    /// <summary>A span joined the interaction: the event gets <c>properties.trace_id</c> (its trace's id), once.</summary>
+    internal void NoteSpan(System.Diagnostics.ActivityTraceId traceId)
+    {
+        if (Volatile.Read(ref _traceId) is not null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_traceId is null && !_finished)
+            {
+                _traceId = traceId.ToHexString();
+                (_properties ??= new(StringComparer.Ordinal))["trace_id"] = _traceId;
+                _dirty = true;
+            }
+        }
+    }
+
+    /// <summary>The root span grouping this interaction's spans, created on first use or at <c>Begin</c>.</summary>
     internal System.Diagnostics.Activity? GetOrCreateRootSpan(Func<System.Diagnostics.Activity?> create)
     {
         lock (_gate)
@@ -198,13 +220,6 @@ public sealed partial class Interaction : IInteraction
             }
 
             _rootSpan = create();
-            if (_rootSpan is not null && _traceId is null)
-            {
-                _traceId = _rootSpan.TraceId.ToHexString();
-                (_properties ??= new(StringComparer.Ordinal))["trace_id"] = _traceId;
-                _dirty = true;
-            }
-
             return _rootSpan;
         }
     }

@@ -50,6 +50,7 @@ internal sealed partial class InteractionRegistry : IDisposable
         if (Client.IsEnabled && !Client.IsClosed)
         {
             Register(interaction);
+            Client.Tracer.EnterInteraction(interaction);
         }
 
         return interaction;

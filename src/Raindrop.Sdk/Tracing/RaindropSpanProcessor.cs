@@ -10,30 +10,27 @@ namespace Raindrop.Tracing;
 /// the exporting processor when it comes from the Raindrop or an AI-library source (or any source, with
 /// <see cref="RaindropOptions.ExportAllSpans"/>) and belongs to this client: made by it or inside one of its
 /// interactions, or, for a span of no client, when this is the client chosen for those
-/// (<see cref="RaindropOptions.CaptureUnownedSpans"/>).
+/// (<see cref="RaindropOptions.CaptureUnownedSpans"/>). An AI library's model call also gives its interaction the
+/// model and token counts (<see cref="LibraryUsage"/>).
 /// </summary>
 internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
 {
     private readonly RaindropClient _client;
     private readonly BaseProcessor<Activity> _export;
-    private readonly IReadOnlyList<string> _sources;
+    private readonly RaindropTraceExporter _exporter;
+    private readonly TraceExport _sources;
     private readonly bool _exportAll;
-    private readonly string _endedKey = "raindrop.ended." + Guid.NewGuid().ToString("N");
-    private bool _handingOff;
 
-    public RaindropSpanProcessor(RaindropClient client, BaseProcessor<Activity> export, IReadOnlyList<string> sources, bool exportAll, bool handingOff = false)
+    public RaindropSpanProcessor(RaindropClient client, BaseProcessor<Activity> export, RaindropTraceExporter exporter, TraceExport sources, bool exportAll)
     {
-        _handingOff = handingOff;
         _client = client;
         _export = export;
+        _exporter = exporter;
         _sources = sources;
         _exportAll = exportAll;
     }
 
-    public override void OnStart(Activity data) => Tracer.AttachLibrarySpan(data, _client, _sources);
-
-    /// <summary>Ends the start-up hand-off (<see cref="EarlySpans"/>): from now on each span reaches this processor once.</summary>
-    internal void EndHandOff() => Volatile.Write(ref _handingOff, false);
+    public override void OnStart(Activity data) => Tracer.AttachLibrarySpan(data, _client, _sources.Sources);
 
     public override void OnEnd(Activity data)
     {
@@ -44,7 +41,7 @@ internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
 
         // The app's own spans (HTTP, database) stay out even inside an interaction: they carry no association
         // properties. Spans of another client's interactions never go to this client's project.
-        var fromOurSources = data.Source.Name == RaindropActivitySource.Name || RaindropActivitySource.Matches(data.Source.Name, _sources);
+        var fromOurSources = _sources.Captures(data.Source.Name);
         if (!fromOurSources && !_exportAll)
         {
             return;
@@ -52,34 +49,26 @@ internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
 
         // A span of no client's interaction goes to one project only: the oldest live client that takes them.
         var owner = Tracer.ClientOf(data) ?? Diagnostics.LiveClients.UnownedSpanOwner;
-        if (ReferenceEquals(owner, _client) && FirstEnd(data))
+        if (!ReferenceEquals(owner, _client) || Tracer.IsEmptyRoot(data))
         {
-            _export.OnEnd(data);
+            return;
         }
+
+        if (fromOurSources && data.Source.Name != RaindropActivitySource.Name)
+        {
+            LibraryUsage.Record(data);
+        }
+
+        _export.OnEnd(data);
     }
 
-    // While the start-up hand-off runs, a span that ended just as the provider began listening reaches this processor
-    // twice (from the provider and from the early buffer): export it once.
-    private bool FirstEnd(Activity data)
+    // Flushed means sent (or given up), not merely taken for export.
+    protected override bool OnForceFlush(int timeoutMilliseconds)
     {
-        if (!Volatile.Read(ref _handingOff))
-        {
-            return true;
-        }
-
-        lock (data)
-        {
-            if (data.GetCustomProperty(_endedKey) is not null)
-            {
-                return false;
-            }
-
-            data.SetCustomProperty(_endedKey, this);
-            return true;
-        }
+        var started = Environment.TickCount64;
+        return _export.ForceFlush(timeoutMilliseconds)
+            && _exporter.WaitIdle((int)Math.Max(0, timeoutMilliseconds - (Environment.TickCount64 - started)));
     }
-
-    protected override bool OnForceFlush(int timeoutMilliseconds) => _export.ForceFlush(timeoutMilliseconds);
 
     protected override bool OnShutdown(int timeoutMilliseconds) => _export.Shutdown(timeoutMilliseconds);
 

@@ -7,13 +7,17 @@ namespace Raindrop.Tracing;
 
 /// <summary>
 /// The OTLP/HTTP protobuf exporter, wrapped so a failing traces endpoint costs the app one rate-limited warning
-/// (the OTLP exporter itself reports only to EventSource) and never an exception.
+/// (the OTLP exporter itself reports only to EventSource) and never an exception, and so a flush can wait for an
+/// export still being sent (OpenTelemetry's batch processor counts a span flushed once it is taken for export, while
+/// its request may still be retrying).
 /// </summary>
 internal sealed partial class RaindropTraceExporter : BaseExporter<Activity>
 {
     private readonly BaseExporter<Activity> _inner;
     private readonly ILogger _logger;
     private readonly RateLimiter _warnings;
+    private readonly object _idle = new();
+    private int _exporting;
 
     public RaindropTraceExporter(BaseExporter<Activity> inner, ILogger logger, TimeProvider time)
     {
@@ -26,6 +30,7 @@ internal sealed partial class RaindropTraceExporter : BaseExporter<Activity>
     {
         ExportResult result;
         var ambient = Activity.Current;
+        Interlocked.Increment(ref _exporting);
         try
         {
             // The export's own HTTP request must not become one of the app's spans (WIRE.md §7).
@@ -41,6 +46,13 @@ internal sealed partial class RaindropTraceExporter : BaseExporter<Activity>
         finally
         {
             Activity.Current = ambient;
+            if (Interlocked.Decrement(ref _exporting) == 0)
+            {
+                lock (_idle)
+                {
+                    Monitor.PulseAll(_idle);
+                }
+            }
         }
 
         if (result != ExportResult.Success && _warnings.TryAcquire(batch.Count, out var total))
@@ -49,6 +61,27 @@ internal sealed partial class RaindropTraceExporter : BaseExporter<Activity>
         }
 
         return result;
+    }
+
+    /// <summary>Waits until no export is being sent; false when one still is after <paramref name="timeoutMilliseconds"/>.</summary>
+    public bool WaitIdle(int timeoutMilliseconds)
+    {
+        var started = Environment.TickCount64;
+        lock (_idle)
+        {
+            while (Volatile.Read(ref _exporting) > 0)
+            {
+                var left = timeoutMilliseconds - (Environment.TickCount64 - started);
+                if (left <= 0)
+                {
+                    return false;
+                }
+
+                Monitor.Wait(_idle, (int)left);
+            }
+        }
+
+        return true;
     }
 
     protected override bool OnForceFlush(int timeoutMilliseconds) => _inner.ForceFlush(timeoutMilliseconds);

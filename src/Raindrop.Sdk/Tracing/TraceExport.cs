@@ -1,25 +1,36 @@
 using System.Diagnostics;
+using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Raindrop.Delivery;
 
 namespace Raindrop.Tracing;
 
 /// <summary>
-/// A client's span export to <c>{scheme://host}/v1/traces</c>: its own provider (built on the first span, see
-/// <see cref="OwnedProvider"/>) or, with <c>UseExternalOpenTelemetry</c>, the processors handed to the app's provider
-/// with <c>AddRaindrop</c>; and flushing and shutting them down inside the client's deadlines. Its constructor,
-/// flush and close name none of OpenTelemetry's SDK types (those live in <see cref="SpanProcessors"/> and the
-/// provider's build), so a client that never exports a span never loads the OpenTelemetry pipeline.
+/// A client's span export to <c>{scheme://host}/v1/traces</c>, built once with the client: its own
+/// <see cref="TracerProvider"/> (unless <see cref="RaindropOptions.UseExternalOpenTelemetry"/>) whose processor is
+/// Raindrop's filter in front of OpenTelemetry's <see cref="BatchActivityExportProcessor"/> and OTLP exporter, sending
+/// through the client's HTTP stack with the events' retry rule. The client's own rule samples: every span of the
+/// Raindrop source and of the AI libraries' sources is recorded whatever the host's Activity or the app's sampler says
+/// (WIRE.md §7); the processor then decides which of them belong to this client.
 /// </summary>
-internal sealed class TraceExport : IDisposable
+internal sealed partial class TraceExport : IDisposable
 {
+    // Spans waiting for export past this many are dropped by the batch processor (and counted by OpenTelemetry).
+    private const int MaxQueuedSpans = 8192;
+
     private readonly RaindropClient _client;
     private readonly RaindropOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly OwnedProvider? _owned;
+    private readonly Uri _tracesUri;
+    private readonly List<RaindropSpanProcessor> _processors = [];
+    private readonly CancellationTokenSource _closing = new();
+    private readonly TracerProvider? _provider;
     private readonly ActivityListener? _sampling;
-    private readonly Uri _baseUri;
-    private SpanProcessors? _processors;
 
     public TraceExport(RaindropClient client, RaindropOptions options, Uri baseUri, TimeProvider time, ILogger logger)
     {
@@ -27,99 +38,117 @@ internal sealed class TraceExport : IDisposable
         _options = options;
         _time = time;
         _logger = logger;
-        _baseUri = baseUri;
-        // The defaults are immutable; the app's list is copied by hand: a spread of an IList loads System.Linq, which
-        // costs a client's constructor milliseconds.
-        Sources = RaindropActivitySource.DefaultInstrumentedSources;
-        if (options.InstrumentedSources is { } sources)
+        _tracesUri = new Uri(baseUri.GetLeftPart(UriPartial.Authority) + "/v1/traces");
+        Sources = options.InstrumentedSources is { } sources ? [.. sources] : RaindropActivitySource.DefaultInstrumentedSources;
+        if (!client.IsEnabled)
         {
-            var copy = new string[sources.Count];
-            sources.CopyTo(copy, 0);
-            Sources = copy;
-        }
-        if (client.IsEnabled && !options.UseExternalOpenTelemetry)
-        {
-            _owned = new OwnedProvider(client, this, Sources, logger);
+            return;
         }
 
-        if (client.IsEnabled && options.UseExternalOpenTelemetry)
+        if (options.UseExternalOpenTelemetry)
         {
-            // The client's own rule decides for its spans (WIRE.md §7), not the app's sampler: an ActivitySource takes
-            // the most permissive answer of its listeners, so this one keeps an app's ratio sampler from dropping an
-            // interaction's root (and with it every span of the interaction).
+            // The app's sampler is the app's; this listener is the client's rule (a source takes the most permissive
+            // answer of its listeners), so an app sampler or an unrecorded request Activity never drops Raindrop's spans.
             _sampling = new ActivityListener
             {
-                ShouldListenTo = static source => source.Name == RaindropActivitySource.Name,
+                ShouldListenTo = source => Captures(source.Name),
                 Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             };
             ActivitySource.AddActivityListener(_sampling);
+            return;
         }
-    }
 
-    public IReadOnlyList<string> Sources { get; }
-
-    /// <summary>Whether the client's own provider was ever started (by a span); false with an external provider.</summary>
-    internal bool ProviderStarted => _owned?.BuildStarted ?? false;
-
-    /// <summary>The client's own provider, built on the first span; null with an external one (or when disabled).</summary>
-    internal OwnedProvider? Owned => _owned;
-
-    /// <summary>The processors' home, made on first use (it is the part that loads OpenTelemetry).</summary>
-    private SpanProcessors Processors
-    {
-        get
+        try
         {
-            var processors = Volatile.Read(ref _processors);
-            if (processors is null)
+            var builder = Sdk.CreateTracerProviderBuilder()
+                .SetSampler(new AlwaysOnSampler())
+                .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(ServiceName()))
+                .AddSource(RaindropActivitySource.Name);
+            foreach (var source in Sources)
             {
-                // {scheme://host}/v1/traces (WIRE.md §7), worked out here: a Uri costs the constructor milliseconds.
-                var tracesUri = new Uri(_baseUri.GetLeftPart(UriPartial.Authority) + "/v1/traces");
-                Interlocked.CompareExchange(ref _processors, new SpanProcessors(_client, _options, tracesUri, Sources, _time, _logger), null);
-                processors = _processors;
+                builder.AddSource(source);
             }
 
-            return processors;
+            _provider = builder.AddProcessor(CreateProcessor()).Build();
+        }
+        catch (Exception ex)
+        {
+            // Never the app's problem: without a provider the client still sends events, and says why spans are not.
+            LogProviderFailed(logger, ex);
         }
     }
 
-    /// <summary>A processor exporting this client's spans, for the app's own provider.</summary>
-    public RaindropSpanProcessor CreateProcessor() => Processors.Create(handingOff: false);
+    /// <summary>The AI libraries' source names (wildcards allowed) captured besides the Raindrop source.</summary>
+    public IReadOnlyList<string> Sources { get; }
 
-    /// <summary>The owned provider's processor, which takes the spans that ended before it was built.</summary>
-    internal RaindropSpanProcessor CreateOwnedProcessor() => Processors.Create(handingOff: true);
+    /// <summary>Whether spans of <paramref name="sourceName"/> are recorded and offered to this client.</summary>
+    public bool Captures(string sourceName) =>
+        sourceName == RaindropActivitySource.Name || RaindropActivitySource.Matches(sourceName, Sources);
 
-    /// <summary>
-    /// Exports finished spans now, off the caller's thread; true when every processor exported within
-    /// <paramref name="timeout"/>.
-    /// </summary>
-    public async Task<bool> FlushAsync(TimeSpan timeout)
+    /// <summary>A processor exporting this client's spans (the owned provider's, or one for the app's provider).</summary>
+    public RaindropSpanProcessor CreateProcessor()
     {
-        if (_owned is not null)
+        var otlp = new OtlpExporterOptions
         {
-            await _owned.WhenBuilt.ConfigureAwait(false); // spans that ended before it listened are handed to it as it is built
+            Endpoint = _tracesUri,
+            Protocol = OtlpExportProtocol.HttpProtobuf,
+            // Retries happen below the exporter (ExportRetryHandler), bounded by MaxRetryDuration and the close deadline.
+            TimeoutMilliseconds = (int)Math.Clamp(_options.MaxRetryDuration.TotalMilliseconds + _options.RequestTimeout.TotalMilliseconds, 1, int.MaxValue),
+            HttpClientFactory = CreateHttpClient,
+        };
+        var exporter = new RaindropTraceExporter(new OtlpTraceExporter(otlp), _logger, _time);
+        var batch = new BatchActivityExportProcessor(
+            exporter,
+            maxQueueSize: MaxQueuedSpans,
+            scheduledDelayMilliseconds: (int)Math.Clamp(_options.FlushInterval.TotalMilliseconds, 10, 5000),
+            exporterTimeoutMilliseconds: otlp.TimeoutMilliseconds,
+            maxExportBatchSize: 512);
+        var processor = new RaindropSpanProcessor(_client, batch, exporter, this, _options.ExportAllSpans);
+        lock (_processors)
+        {
+            _processors.Add(processor);
         }
 
-        if (Volatile.Read(ref _processors) is not { } processors)
+        return processor;
+    }
+
+    /// <summary>Exports finished spans now, off the caller's thread; true when every processor exported within <paramref name="timeout"/>.</summary>
+    public Task<bool> FlushAsync(TimeSpan timeout)
+    {
+        var processors = Snapshot();
+        if (processors.Length == 0)
         {
-            return true;
+            return Task.FromResult(true);
         }
 
         var ms = ToMilliseconds(timeout);
-        return await Task.Run(() => processors.ForceFlush(ms), CancellationToken.None).ConfigureAwait(false);
+        return Task.Run(() =>
+        {
+            var all = true;
+            foreach (var p in processors)
+            {
+                all &= p.ForceFlush(ms);
+            }
+
+            return all;
+        });
     }
 
-    /// <summary>Exports what is left and stops, within <paramref name="timeout"/>, never longer.</summary>
+    /// <summary>Exports what is left and stops, within <paramref name="timeout"/> (real time), never longer.</summary>
     public async Task ShutdownAsync(TimeSpan timeout)
     {
         var ms = ToMilliseconds(timeout);
-        var work = Task.Run(async () =>
+        var work = Task.Run(() =>
         {
-            if (_owned is not null)
+            if (_provider is not null)
             {
-                await _owned.ShutdownAsync(ms).ConfigureAwait(false);
+                _provider.Shutdown(ms);
             }
 
-            Volatile.Read(ref _processors)?.Shutdown(ms);
+            foreach (var p in Snapshot())
+            {
+                p.Shutdown(ms);
+            }
         });
         try
         {
@@ -129,13 +158,52 @@ internal sealed class TraceExport : IDisposable
         {
             // The deadline wins; spans not exported by now are dropped.
         }
+        finally
+        {
+            _closing.Cancel(); // an export still retrying gives up now
+        }
     }
 
     public void Dispose()
     {
         _sampling?.Dispose();
-        _owned?.Dispose();
+        _provider?.Dispose();
+        _closing.Cancel();
     }
 
+    private static string ServiceName() =>
+        System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "raindrop-dotnet-app";
+
     private static int ToMilliseconds(TimeSpan timeout) => (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue);
+
+    private RaindropSpanProcessor[] Snapshot()
+    {
+        lock (_processors)
+        {
+            return [.. _processors];
+        }
+    }
+
+    private HttpClient CreateHttpClient()
+    {
+        // The app's HTTP stack when it gave one (WIRE.md §7): its client, else its handler. An app's handler is not
+        // ours to dispose (the wrapper is left undisposed with it); our own one is.
+        var appOwned = _options.HttpClient is not null || _options.HttpMessageHandler is not null;
+        HttpMessageHandler transport = _options.HttpClient is { } app
+            ? new AppHttpClientHandler(app)
+            : _options.HttpMessageHandler
+            ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        var retrying = new ExportRetryHandler(transport, RetryPolicy.Create(_options, _time), _time, _closing.Token);
+        var client = new HttpClient(new SdkUserAgentHandler(retrying), disposeHandler: !appOwned) { Timeout = Timeout.InfiniteTimeSpan };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _options.WriteKey);
+        if (_options.ProjectId is not null)
+        {
+            client.DefaultRequestHeaders.TryAddWithoutValidation("X-Raindrop-Project-Id", _options.ProjectId);
+        }
+
+        return client;
+    }
+
+    [LoggerMessage(403, LogLevel.Error, "Raindrop could not start its OpenTelemetry pipeline; spans will not be exported (events are unaffected).")]
+    private static partial void LogProviderFailed(ILogger logger, Exception exception);
 }

@@ -6,14 +6,59 @@ namespace Raindrop.Tracing;
 // their association properties, and how the processor decides what to export.
 internal sealed partial class Tracer
 {
-    /// <summary>Ends an interaction's root span, if it has one (at finish or close).</summary>
+    // Custom property (never exported) of a root span: the host's span it replaced as the flow's current one.
+    private const string AmbientProperty = "raindrop.ambient";
+
+    // Custom property (never exported) marking an interaction's root span.
+    private const string RootProperty = "raindrop.root";
+
+    /// <summary>
+    /// Whether the host records <paramref name="span"/>: a listener of its source sampled it (the app runs OpenTelemetry).
+    /// A span ASP.NET Core made with no listener only carries the caller's <c>traceparent</c> flag, which decides nothing.
+    /// </summary>
+    public static bool HostRecords(Activity? span) => span is { Recorded: true, IsAllDataRequested: true } && span.Source.Name.Length != 0;
+
+    /// <summary>Whether <paramref name="span"/> is an interaction's root that no other span joined (it is not exported).</summary>
+    public static bool IsEmptyRoot(Activity span) => span.GetCustomProperty(RootProperty) is Interaction { HasSpans: false };
+
+    /// <summary>
+    /// Unless the host's span is recorded, starts the interaction's root span as <c>Begin</c> returns and makes it the
+    /// flow's current span, so every span made inside the interaction (Raindrop's, and the AI libraries' own: Semantic
+    /// Kernel, the Agent Framework, M.E.AI) joins its trace even under the unrecorded Activity ASP.NET Core makes for
+    /// each request (WIRE.md §7). Ended, and the host's span restored, at finish; exported only if a span joined it.
+    /// </summary>
+    public void EnterInteraction(Interaction interaction)
+    {
+        // Under a recorded host span the interaction's spans already share the host's trace (the root is its child,
+        // made on the first span): the app's own spans are left where they are.
+        var ambient = Activity.Current;
+        if (!Listening || HostRecords(ambient))
+        {
+            return;
+        }
+
+        try
+        {
+            if (EnsureRoot(interaction, ambient) is { } root)
+            {
+                root.SetCustomProperty(AmbientProperty, ambient);
+                Activity.Current = root;
+            }
+        }
+        catch (Exception ex)
+        {
+            Contained(ex);
+        }
+    }
+
+    /// <summary>Ends an interaction's root span, if it has one (at finish or close), giving the flow back its own span.</summary>
     public static void EndRoot(Interaction interaction)
     {
         if (interaction.TakeRootSpan() is { } root)
         {
             var current = Activity.Current;
             root.Stop();
-            Activity.Current = current;
+            Activity.Current = ReferenceEquals(current, root) ? root.GetCustomProperty(AmbientProperty) as Activity : current;
         }
     }
 
@@ -57,6 +102,7 @@ internal sealed partial class Tracer
         {
             data.SetCustomProperty(SpanAttributes.InteractionProperty, interaction);
             data.SetCustomProperty(SpanAttributes.ClientProperty, client);
+            interaction.NoteSpan(data.TraceId);
             if (data.IsAllDataRequested)
             {
                 Associate(data, interaction);
@@ -105,21 +151,23 @@ internal sealed partial class Tracer
         return false;
     }
 
-    // The root starts a trace of its own (WIRE.md §7): the host's Activity never decides for Raindrop. An unrecorded
-    // ambient span (every ASP.NET Core request in an app without OpenTelemetry) would otherwise make the parent-based
-    // sampler drop every span of the interaction, and a recorded one would point the root at a span Raindrop never
-    // gets. The ambient span is kept as a link.
+    // Where the root hangs (WIRE.md §7): under the host's span when the host records it (the app runs OpenTelemetry
+    // and sampled the request), so the app's trace stays whole; otherwise in a trace of its own, linked to the host's
+    // span, since an unrecorded parent must never decide for Raindrop.
     private static Activity? EnsureRoot(Interaction interaction, Activity? current) =>
         interaction.GetOrCreateRootSpan(() =>
         {
             var name = interaction.Event ?? "interaction";
-            ActivityLink[]? links = current is null ? null : [new ActivityLink(current.Context)];
+            var recordedParent = HostRecords(current) && InteractionOf(current) is null;
+            var parent = recordedParent ? current!.Context : default;
+            ActivityLink[]? links = current is null || recordedParent ? null : [new ActivityLink(current.Context)];
             Activity.Current = null;
-            var root = RaindropActivitySource.Source.StartActivity(name + "." + SpanAttributes.KindWorkflow, ActivityKind.Internal, parentContext: default, tags: null, links: links);
-            Activity.Current = current; // the root groups the interaction's spans; it is never the flow's current span
+            var root = RaindropActivitySource.Source.StartActivity(name + "." + SpanAttributes.KindWorkflow, ActivityKind.Internal, parent, tags: null, links: links);
+            Activity.Current = current; // the caller decides whether the root becomes the flow's span
             if (root is not null)
             {
                 root.SetCustomProperty(SpanAttributes.InteractionProperty, interaction);
+                root.SetCustomProperty(RootProperty, interaction);
                 root.SetTag(SpanAttributes.SpanKind, SpanAttributes.KindWorkflow);
                 root.SetTag(SpanAttributes.EntityName, name);
                 root.SetTag(SpanAttributes.WorkflowName, name);

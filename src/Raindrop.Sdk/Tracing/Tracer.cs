@@ -126,6 +126,7 @@ internal sealed partial class Tracer
             activity.SetTag(SpanAttributes.EntityName, name);
             if (interaction is not null)
             {
+                interaction.NoteSpan(activity.TraceId);
                 Associate(activity, interaction);
             }
         }

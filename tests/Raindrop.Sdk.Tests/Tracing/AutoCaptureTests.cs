@@ -50,10 +50,12 @@ public class AutoCaptureTests
         using var chat = Chat();
         var eventId = Attr.NewId();
         var interaction = t.Begin(eventId, userId: "user-8");
+        var flow = Activity.Current; // Begin made the interaction's workflow span the flow's span (WIRE.md §7)
+        Assert.EndsWith(".workflow", flow?.DisplayName);
 
         var response = await chat.GetResponseAsync("hi");
         Assert.Equal("hello there", response.Text);
-        Assert.Null(Activity.Current);
+        Assert.Same(flow, Activity.Current);
         await interaction.FinishAsync();
 
         var llm = Assert.Single(t.SpansOf(eventId), s => s.Source.Name == Attr.AiSource);

@@ -264,7 +264,7 @@ public class ExportTests
     }
 
     [Fact]
-    public async Task A_traces_endpoint_answering_500_costs_nothing()
+    public async Task A_traces_endpoint_answering_500_past_the_retry_budget_costs_nothing()
     {
         using var api = new FakeApi();
         api.Script("traces", r => r.WithStatusCode(500));
@@ -273,6 +273,7 @@ public class ExportTests
         var client = TracingHarness.OwnedClient(api, o =>
         {
             o.CloseTimeout = TimeSpan.FromSeconds(3);
+            o.MaxRetryDuration = TimeSpan.FromMilliseconds(300); // 5xx is retried (WIRE.md §7) until the budget runs out
             o.LoggerFactory = loggerFactory;
         });
         var eventId = Attr.NewId();

@@ -216,6 +216,8 @@ public class SpanAttributeTests
         await using var t = TracingHarness.Create();
         var eventId = Attr.NewId();
         var interaction = t.Begin(eventId);
+        var flow = Activity.Current; // Begin made the interaction's workflow span the flow's span (WIRE.md §7)
+        Assert.EndsWith(".workflow", flow?.DisplayName);
 
         var llm = interaction.StartLlmSpan("gpt-4o", [new LlmMessage("system", "be brief"), new LlmMessage("user", "hi there")]);
         Assert.NotNull(llm.Activity);
@@ -223,7 +225,7 @@ public class SpanAttributeTests
         llm.RecordOutput("hello!");
         llm.RecordUsage(12, 5, "gpt-4o-2024-08-06");
         llm.End();
-        Assert.Null(Activity.Current);
+        Assert.Same(flow, Activity.Current);
 
         var span = t.Span(eventId, "chat.llm");
         Assert.Equal("llm", span.GetTagItem(Attr.Kind));
@@ -263,9 +265,11 @@ public class SpanAttributeTests
         await using var t = TracingHarness.Create();
         var eventId = Attr.NewId();
         var interaction = t.Begin(eventId);
+        var flow = Activity.Current; // Begin made the interaction's workflow span the flow's span (WIRE.md §7)
+        Assert.EndsWith(".workflow", flow?.DisplayName);
 
         interaction.TrackTool("geocode", new Dictionary<string, object?> { ["city"] = "Paris" }, new Dictionary<string, object?> { ["lat"] = 48.85 }, TimeSpan.FromMilliseconds(1500));
-        Assert.Null(Activity.Current);
+        Assert.Same(flow, Activity.Current);
 
         var span = t.Span(eventId, "geocode.tool");
         Assert.Equal("tool", span.GetTagItem(Attr.Kind));
@@ -304,15 +308,17 @@ public class SpanAttributeTests
         await using var t = TracingHarness.Create();
         var eventId = Attr.NewId();
         var interaction = t.Begin(eventId);
+        var flow = Activity.Current; // Begin made the interaction's workflow span the flow's span (WIRE.md §7)
+        Assert.EndsWith(".workflow", flow?.DisplayName);
         var ran = 0;
 
         Assert.Equal(7, interaction.WithSpan("compute", () => 7, new SpanOptions { Input = "seven", Version = "1" }));
-        Assert.Null(Activity.Current);
+        Assert.Same(flow, Activity.Current);
         interaction.WithSpan("side_effect", () => { ran++; });
         Assert.Equal("r", interaction.WithTool("fetch", () => "r"));
         interaction.WithTool("notify", () => { ran++; });
         Assert.Equal(2, ran);
-        Assert.Null(Activity.Current);
+        Assert.Same(flow, Activity.Current);
 
         var compute = t.Span(eventId, "compute.task");
         Assert.Equal("task", compute.GetTagItem(Attr.Kind));
@@ -334,6 +340,8 @@ public class SpanAttributeTests
         await using var t = TracingHarness.Create();
         var eventId = Attr.NewId();
         var interaction = t.Begin(eventId);
+        var flow = Activity.Current; // Begin made the interaction's workflow span the flow's span (WIRE.md §7)
+        Assert.EndsWith(".workflow", flow?.DisplayName);
 
         var span = interaction.StartSpan("retrieve", new SpanOptions { Version = "3", Properties = new Dictionary<string, object?> { ["stage"] = "rag" } });
         Assert.NotNull(span.Activity);
@@ -344,7 +352,7 @@ public class SpanAttributeTests
         Assert.DoesNotContain(t.SpansOf(eventId), s => s.DisplayName == "retrieve.task");
         span.End();
         span.End(new InvalidOperationException("ignored: already ended"));
-        Assert.Null(Activity.Current);
+        Assert.Same(flow, Activity.Current);
 
         var a = t.Span(eventId, "retrieve.task");
         Assert.Equal("task", a.GetTagItem(Attr.Kind));

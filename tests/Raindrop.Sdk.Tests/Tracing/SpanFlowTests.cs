@@ -108,12 +108,14 @@ public partial class SpanFlowTests
         await using var t = TracingHarness.Create(extraSources: appSource);
         var eventId = Attr.NewId();
         var interaction = t.Begin(eventId);
+        var flow = Activity.Current; // Begin made the interaction's workflow span the flow's span (WIRE.md §7)
+        Assert.EndsWith(".workflow", flow?.DisplayName);
 
-        Assert.Null(Activity.Current);
+        Assert.Same(flow, Activity.Current);
         await interaction.WithToolAsync("t1", () => Task.FromResult(1));
-        Assert.Null(Activity.Current);
+        Assert.Same(flow, Activity.Current);
         await interaction.WithSpanAsync("s1", () => Task.CompletedTask);
-        Assert.Null(Activity.Current);
+        Assert.Same(flow, Activity.Current);
 
         using (var request = app.StartActivity("GET /chat"))
         {
@@ -132,7 +134,7 @@ public partial class SpanFlowTests
             Assert.Same(request, Activity.Current);
         }
 
-        Assert.Null(Activity.Current);
+        Assert.Same(flow, Activity.Current);
         await interaction.FinishAsync();
         Assert.Null(Activity.Current);
     }
@@ -143,6 +145,8 @@ public partial class SpanFlowTests
         await using var t = TracingHarness.Create();
         var eventId = Attr.NewId();
         var interaction = t.Begin(eventId);
+        var flow = Activity.Current; // Begin made the interaction's workflow span the flow's span (WIRE.md §7)
+        Assert.EndsWith(".workflow", flow?.DisplayName);
         var boom = new InvalidOperationException("tool exploded");
 
         var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => interaction.WithToolAsync<int>("explode", async () =>
@@ -151,7 +155,7 @@ public partial class SpanFlowTests
             throw boom;
         }));
         Assert.Same(boom, thrown);
-        Assert.Null(Activity.Current);
+        Assert.Same(flow, Activity.Current);
 
         var span = t.Span(eventId, "explode.tool");
         AssertErrorSpan(span, boom);
@@ -183,13 +187,15 @@ public partial class SpanFlowTests
         await using var t = TracingHarness.Create();
         var eventId = Attr.NewId();
         var interaction = t.Begin(eventId);
+        var flow = Activity.Current; // Begin made the interaction's workflow span the flow's span (WIRE.md §7)
+        Assert.EndsWith(".workflow", flow?.DisplayName);
         var boom = new FormatException("bad format");
 
         var thrown = Assert.Throws<FormatException>(() => interaction.WithTool<int>("parse", () => throw boom));
         Assert.Same(boom, thrown);
         var thrown2 = Assert.Throws<FormatException>(() => interaction.WithTool("parse_void", () => throw boom));
         Assert.Same(boom, thrown2);
-        Assert.Null(Activity.Current);
+        Assert.Same(flow, Activity.Current);
 
         AssertErrorSpan(t.Span(eventId, "parse.tool"), boom);
         AssertErrorSpan(t.Span(eventId, "parse_void.tool"), boom);
@@ -270,6 +276,8 @@ public partial class SpanFlowTests
     {
         await using var t = TracingHarness.Create();
         var interaction = t.Begin(Attr.NewId());
+        var flow = Activity.Current; // Begin made the interaction's workflow span the flow's span (WIRE.md §7)
+        Assert.EndsWith(".workflow", flow?.DisplayName);
         var c = t.Client;
 
         foreach (var bad in new[] { null, string.Empty })
@@ -302,7 +310,7 @@ public partial class SpanFlowTests
             }
         }
 
-        Assert.Null(Activity.Current);
+        Assert.Same(flow, Activity.Current);
         await interaction.FinishAsync();
     }
 
