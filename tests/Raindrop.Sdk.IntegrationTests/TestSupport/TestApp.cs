@@ -30,7 +30,8 @@ public sealed class TestAppOptions
 /// <summary>
 /// The app under test: an ASP.NET Core <c>WebApplication</c> on loopback with logging on at Information (a test
 /// logger provider), <c>AddRaindrop</c> sending to a <see cref="RaindropSink"/>, an <c>IChatClient</c> registered with
-/// <c>AddChatClient</c> over the official OpenAI client pointed at a <see cref="FakeOpenAiServer"/>. Host (a) has no
+/// <c>AddChatClient</c> over the official OpenAI client pointed at a <see cref="FakeOpenAiServer"/> (that
+/// <c>OpenAIClient</c> is a singleton of the container too, for Semantic Kernel and the Agent Framework). Host (a) has no
 /// OpenTelemetry of its own, so ASP.NET Core makes an unrecorded Activity per request; host (b) adds the app's own.
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
@@ -112,6 +113,7 @@ public sealed class TestApp : IAsyncDisposable
             options.Raindrop?.Invoke(o);
         });
 
+        builder.Services.AddSingleton(OpenAiClientFor(openAi));
         var chat = builder.Services.AddChatClient(_ => OpenAiClientFor(openAi).GetChatClient(Model).AsIChatClient());
         options.Pipeline?.Invoke(chat);
 
