@@ -71,6 +71,7 @@ public class AiLibrariesTests
         // SK marks the prompt function it runs as an execute_tool span too; the plugin function is one span of its own.
         Assert.True(trace.Tools.Count(s => s.Name.Contains(Weather.ToolName, StringComparison.Ordinal)) == 1, "expected one span of the plugin function; " + all);
         trace.AssertRootedAtWorkflow();
+        trace.AssertAllCarry(eventId);
         Assert.Equal(trace.Workflow.TraceId, SpanQueries.TraceId(app.Sink.Interaction(eventId)));
     }
 
@@ -90,6 +91,7 @@ public class AiLibrariesTests
         Assert.True(trace.Llm.Count == 2, $"expected one LLM span per model call (2); {all}");
         Assert.True(trace.Tools.Count == 1, $"expected one tool span; {all}");
         trace.AssertRootedAtWorkflow();
+        trace.AssertAllCarry(eventId);
         Assert.Equal(trace.Workflow.TraceId, SpanQueries.TraceId(app.Sink.Interaction(eventId)));
     }
 
@@ -106,6 +108,7 @@ public class AiLibrariesTests
         var llm = Assert.Single(trace.Llm);
         Assert.Equal(((long?)101, (long?)21), SpanQueries.Usage(llm));
         trace.AssertRootedAtWorkflow();
+        trace.AssertAllCarry(eventId);
     }
 
     [Theory]

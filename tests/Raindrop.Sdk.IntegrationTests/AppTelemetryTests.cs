@@ -30,13 +30,13 @@ public class AppTelemetryTests
         var appSpans = app.Collector!.Spans;
         var request = Assert.Single(appSpans, s => s.Scope == "Microsoft.AspNetCore" && s.Name.EndsWith("/chat", StringComparison.Ordinal));
         var trace = SpanQueries.TraceOf(app.Sink.Spans, eventId);
-        Assert.Equal(request.TraceId, trace.Workflow.TraceId);
-        Assert.Equal(request.SpanId, trace.Workflow.ParentSpanId);
+        Assert.True(request.TraceId == trace.Workflow.TraceId && request.SpanId == trace.Workflow.ParentSpanId,
+            $"the workflow is not a child of the app's request span {request}; {SpanQueries.Describe(trace.Spans)}");
         Assert.Single(trace.Llm);
 
         // The app's backend keeps its OpenAI HTTP call in the request's trace...
         var openAiCall = Assert.Single(appSpans, s => s.Scope == "System.Net.Http" && TalksTo(s, app.OpenAi));
-        Assert.Equal(request.TraceId, openAiCall.TraceId);
+        Assert.True(request.TraceId == openAiCall.TraceId, $"the app's OpenAI HTTP span left the request's trace: {openAiCall}; request {request}");
 
         // ...and never sees the SDK's own requests.
         Assert.NotEmpty(app.Sink.Requests);

@@ -58,6 +58,7 @@ public class PipelineOrderTests
         Assert.Single(trace.Llm, s => s.AllText.Contains(Weather.ToolResultToken, StringComparison.Ordinal));
 
         trace.AssertRootedAtWorkflow();
+        trace.AssertAllCarry(eventId);
         Assert.Equal(trace.Workflow.TraceId, SpanQueries.TraceId(app.Sink.Interaction(eventId)));
     }
 }

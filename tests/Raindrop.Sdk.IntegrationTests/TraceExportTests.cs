@@ -37,6 +37,12 @@ public class TraceExportTests
         var attempts = app.Sink.On("traces");
         Assert.True(attempts.Count >= 2, $"the export answered {status} was not retried ({attempts.Count} request(s))");
         Assert.Equal(status, attempts[0].Status);
+        if (retryAfter is not null)
+        {
+            var waited = attempts[1].Received - attempts[0].Received;
+            Assert.True(waited >= TimeSpan.FromSeconds(0.9), $"Retry-After: {retryAfter} was not honoured (retried after {waited.TotalMilliseconds:F0} ms)");
+        }
+
         Assert.Single(app.Sink.Spans, s => s.Name == ToolSpan && s.EventId == eventId);
         Assert.Single(app.Sink.Spans, s => s.Name == Weather.Event + ".workflow" && s.EventId == eventId);
         Assert.True(delivered, "FlushAsync returned false although the spans were delivered");
@@ -81,7 +87,7 @@ public class TraceExportTests
         Assert.All(app.Sink.On("events/track_partial"), r => Assert.Equal("1", r.Header(AppHeaderHandler.Header)));
         var exports = app.Sink.On("traces");
         Assert.NotEmpty(exports);
-        Assert.All(exports, r => Assert.Equal("1", r.Header(AppHeaderHandler.Header)));
+        Assert.True(exports.All(r => r.Header(AppHeaderHandler.Header) == "1"), "a /v1/traces export did not pass through the app's HttpClient (its handler's header is missing)");
         Assert.Single(app.Sink.Spans, s => s.Name == ToolSpan && s.EventId == eventId);
     }
 

@@ -44,7 +44,7 @@ public sealed class RaindropSink : LoopbackServer
         }
 
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        _requests.Enqueue(new RecordedRequest(path, headers, body, status));
+        _requests.Enqueue(new RecordedRequest(path, headers, body, status, DateTimeOffset.UtcNow));
         context.Response.StatusCode = status;
     }
 

@@ -9,6 +9,13 @@ public sealed record InteractionTrace(OtlpSpan Workflow, IReadOnlyList<OtlpSpan>
 
     public IReadOnlyList<OtlpSpan> Tools => Spans.Where(SpanQueries.IsTool).ToList();
 
+    /// <summary>Fails unless every span of the trace carries the interaction's <c>traceloop.association.properties.event_id</c>.</summary>
+    public void AssertAllCarry(string eventId)
+    {
+        var without = Spans.Where(s => s.EventId != eventId).ToList();
+        Assert.True(without.Count == 0, "spans without the interaction's event_id association property; " + SpanQueries.Describe(without));
+    }
+
     /// <summary>Fails unless every span of the trace reaches the workflow span through parents inside the trace.</summary>
     public void AssertRootedAtWorkflow()
     {
@@ -31,13 +38,19 @@ public static class SpanQueries
 {
     private static readonly HashSet<string> LlmOperations = new(StringComparer.Ordinal) { "chat", "chat.completions", "text_completion", "generate_content" };
 
-    /// <summary>An LLM span: Raindrop's own (<c>traceloop.span.kind = llm</c>) or an AI library's model call (<c>gen_ai.operation.name</c>).</summary>
-    public static bool IsLlm(OtlpSpan span) =>
-        span.Attr("traceloop.span.kind") == "llm" || (span.Attr("gen_ai.operation.name") is { } op && LlmOperations.Contains(op));
+    /// <summary>
+    /// An LLM span as the Raindrop backend reads it: <c>traceloop.span.kind = llm</c>, or, on a span with no Traceloop
+    /// kind (an AI library's own), a model-call <c>gen_ai.operation.name</c>. An explicit kind wins, so a span the SDK
+    /// re-labels (say M.E.AI's outer <c>chat</c> span around a function-invocation loop, made a <c>task</c>) is not one.
+    /// </summary>
+    public static bool IsLlm(OtlpSpan span) => span.Attr("traceloop.span.kind") is { } kind
+        ? kind == "llm"
+        : span.Attr("gen_ai.operation.name") is { } op && LlmOperations.Contains(op);
 
-    /// <summary>A tool span: Raindrop's (<c>traceloop.span.kind = tool</c>) or M.E.AI's / SK's <c>execute_tool</c>.</summary>
-    public static bool IsTool(OtlpSpan span) =>
-        span.Attr("traceloop.span.kind") == "tool" || span.Attr("gen_ai.operation.name") == "execute_tool";
+    /// <summary>A tool span: <c>traceloop.span.kind = tool</c>, or, with no Traceloop kind, an AI library's <c>execute_tool</c>.</summary>
+    public static bool IsTool(OtlpSpan span) => span.Attr("traceloop.span.kind") is { } kind
+        ? kind == "tool"
+        : span.Attr("gen_ai.operation.name") == "execute_tool";
 
     public static (long? Input, long? Output) Usage(OtlpSpan span) =>
         (span.Number("gen_ai.usage.input_tokens"), span.Number("gen_ai.usage.output_tokens"));
