@@ -11,7 +11,7 @@ namespace Raindrop.Sdk.IntegrationTests;
 
 /// <summary>
 /// Issue 17 items 1 and 5, in host (a): an ASP.NET Core app with logging on and no OpenTelemetry of its own, where every
-/// request has an unrecorded Activity. Semantic Kernel and the Agent Framework inside an interaction, M.E.AI's
+/// request has an unrecorded Activity (Semantic Kernel and the Agent Framework also in host (b), with the app's own). Semantic Kernel and the Agent Framework inside an interaction, M.E.AI's
 /// <c>UseOpenTelemetry()</c> under <c>UseRaindrop()</c>, and LLM calls outside any interaction (WIRE.md §7 "The host's
 /// Activity never decides", "The event knows its model and tokens"; README "LLM auto-capture").
 /// </summary>
@@ -43,22 +43,26 @@ public class AiLibrariesTests
         return Results.Text(interaction.EventId);
     });
 
-    internal static Task<TestApp> SemanticKernelApp() => TestApp.StartAsync(SemanticKernelEndpoint, new TestAppOptions
+    internal static Task<TestApp> SemanticKernelApp(bool appOpenTelemetry = false) => TestApp.StartAsync(SemanticKernelEndpoint, new TestAppOptions
     {
+        AppOpenTelemetry = appOpenTelemetry,
         Script = FakeOpenAiServer.ToolThenAnswer(SkToolName, Weather.ToolArguments, Weather.FinalAnswer),
     });
 
-    internal static Task<TestApp> AgentApp() => TestApp.StartAsync(AgentEndpoint, new TestAppOptions
+    internal static Task<TestApp> AgentApp(bool appOpenTelemetry = false) => TestApp.StartAsync(AgentEndpoint, new TestAppOptions
     {
+        AppOpenTelemetry = appOpenTelemetry,
         Pipeline = Pipelines.Of("O"),
         Script = Weather.RoundTrip,
     });
 
-    [Fact]
+    [Theory]
     [Trait("Issue17", "1")]
-    public async Task Semantic_Kernel_spans_inside_an_interaction_reach_Raindrop_in_its_trace()
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Semantic_Kernel_spans_inside_an_interaction_reach_Raindrop_in_its_trace(bool appOpenTelemetry)
     {
-        await using var app = await SemanticKernelApp();
+        await using var app = await SemanticKernelApp(appOpenTelemetry);
 
         var eventId = await app.PostAsync("/sk");
         await app.FlushAsync();
@@ -75,11 +79,13 @@ public class AiLibrariesTests
         Assert.Equal(trace.Workflow.TraceId, SpanQueries.TraceId(app.Sink.Interaction(eventId)));
     }
 
-    [Fact]
+    [Theory]
     [Trait("Issue17", "1")]
-    public async Task Agent_Framework_spans_inside_an_interaction_reach_Raindrop_in_its_trace()
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Agent_Framework_spans_inside_an_interaction_reach_Raindrop_in_its_trace(bool appOpenTelemetry)
     {
-        await using var app = await AgentApp();
+        await using var app = await AgentApp(appOpenTelemetry);
 
         var eventId = await app.PostAsync("/agent");
         await app.FlushAsync();
@@ -154,11 +160,13 @@ public class AiLibrariesTests
         Assert.Equal(21, (int?)ai["properties"]?["output_tokens"]);
     }
 
-    [Fact]
+    [Theory]
     [Trait("Issue17", "5")]
-    public async Task A_Semantic_Kernel_interaction_gets_its_model_and_summed_tokens()
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_Semantic_Kernel_interaction_gets_its_model_and_summed_tokens(bool appOpenTelemetry)
     {
-        await using var app = await SemanticKernelApp();
+        await using var app = await SemanticKernelApp(appOpenTelemetry);
 
         var eventId = await app.PostAsync("/sk");
         await app.FlushAsync();
@@ -166,11 +174,13 @@ public class AiLibrariesTests
         AssertModelAndTokens(app, app.Sink.Interaction(eventId));
     }
 
-    [Fact]
+    [Theory]
     [Trait("Issue17", "5")]
-    public async Task An_Agent_Framework_interaction_gets_its_model_and_tokens_counting_each_model_call_once()
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_Agent_Framework_interaction_gets_its_model_and_tokens_counting_each_model_call_once(bool appOpenTelemetry)
     {
-        await using var app = await AgentApp();
+        await using var app = await AgentApp(appOpenTelemetry);
 
         var eventId = await app.PostAsync("/agent");
         await app.FlushAsync();

@@ -61,6 +61,9 @@ public class AppTelemetryTests
         Assert.Contains(app.Sink.Requests, r => r.Path.EndsWith("/v1/traces", StringComparison.Ordinal));
         Assert.Equal(2, app.Collector!.Spans.Count(s => s.Scope == "System.Net.Http" && TalksTo(s, app.OpenAi)));
         Assert.DoesNotContain(app.Collector.Spans, s => TalksTo(s, app.Sink));
+
+        // Nor do they carry the app's trace context (they run with no ambient Activity of the app's).
+        Assert.All(app.Sink.Requests, r => Assert.Null(r.Header("traceparent")));
     }
 
     [Theory]

@@ -60,6 +60,34 @@ public class MiddlewareEdgeTests
         Assert.True(trace.Llm.Count == 1, $"expected the abandoned stream's LLM span; {SpanQueries.Describe(trace.Spans)}");
     }
 
+    [Theory]
+    [Trait("Issue17", "3")]
+    [InlineData("R")]
+    [InlineData("RO")]
+    public async Task A_stream_broken_off_after_its_first_update_is_one_LLM_span(string order)
+    {
+        await using var app = await TestApp.StartAsync(
+            a => a.MapPost("/chat", async (IRaindropClient raindrop, IChatClient chat) =>
+            {
+                await using var interaction = raindrop.Begin(Weather.Interaction());
+                await foreach (var update in chat.GetStreamingResponseAsync(Weather.Question))
+                {
+                    break; // disposes the enumerator
+                }
+
+                await interaction.FinishAsync(output: "(cut short)");
+                return Results.Text(interaction.EventId);
+            }),
+            new TestAppOptions { Pipeline = Pipelines.Of(order) });
+
+        var eventId = await app.PostAsync("/chat");
+        await app.FlushAsync();
+
+        var trace = SpanQueries.TraceOf(app.Sink.Spans, eventId);
+        Assert.True(trace.Llm.Count == 1, $"expected the broken-off stream's LLM span; {SpanQueries.Describe(trace.Spans)}");
+        Assert.True(app.Sink.Spans.Count(SpanQueries.IsLlm) == 1, "an LLM span outside the interaction's trace; " + SpanQueries.Describe(app.Sink.Spans));
+    }
+
     [Fact]
     [Trait("Issue17", "3")]
     public async Task The_raindrop_option_keys_never_reach_the_inner_client_or_the_model()
