@@ -35,11 +35,16 @@ public class TraceExportTests
         var delivered = await app.FlushAsync();
 
         var attempts = app.Sink.On("traces");
-        Assert.True(attempts.Count >= 2, $"the export answered {status} was not retried ({attempts.Count} request(s))");
-        Assert.Equal(status, attempts[0].Status);
+        var failed = attempts[0];
+        Assert.Equal(status, failed.Status);
+
+        // WIRE.md §7: retried with the same bytes, after Retry-After when the answer had one.
+        var retry = attempts.Skip(1).FirstOrDefault(r => r.Body.AsSpan().SequenceEqual(failed.Body));
+        Assert.True(retry is not null, $"the export answered {status} was not retried with the same bytes ({attempts.Count} request(s) on /v1/traces)");
+        Assert.True(retry.Succeeded);
         if (retryAfter is not null)
         {
-            var waited = attempts[1].Received - attempts[0].Received;
+            var waited = retry.Received - failed.Received;
             Assert.True(waited >= TimeSpan.FromSeconds(0.9), $"Retry-After: {retryAfter} was not honoured (retried after {waited.TotalMilliseconds:F0} ms)");
         }
 
