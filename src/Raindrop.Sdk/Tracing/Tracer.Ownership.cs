@@ -22,17 +22,16 @@ internal sealed partial class Tracer
     public static bool IsEmptyRoot(Activity span) => span.GetCustomProperty(RootProperty) is Interaction { HasSpans: false };
 
     /// <summary>
-    /// Unless the host's span is recorded, starts the interaction's root span as <c>Begin</c> returns and makes it the
-    /// flow's current span, so every span made inside the interaction (Raindrop's, and the AI libraries' own: Semantic
-    /// Kernel, the Agent Framework, M.E.AI) joins its trace even under the unrecorded Activity ASP.NET Core makes for
-    /// each request (WIRE.md §7). Ended, and the host's span restored, at finish; exported only if a span joined it.
+    /// Starts the interaction's root span as <c>Begin</c> returns and makes it the flow's current span, so every span
+    /// made inside the interaction (Raindrop's, and the AI libraries' own: Semantic Kernel, the Agent Framework, M.E.AI)
+    /// joins its tree, even under the unrecorded Activity ASP.NET Core makes for each request (WIRE.md §7). Under a
+    /// recorded host span the root is that span's child, so the app's trace stays whole. Ended, and the host's span
+    /// restored, at finish; exported only if a span joined it.
     /// </summary>
     public void EnterInteraction(Interaction interaction)
     {
-        // Under a recorded host span the interaction's spans already share the host's trace (the root is its child,
-        // made on the first span): the app's own spans are left where they are.
         var ambient = Activity.Current;
-        if (!Listening || HostRecords(ambient))
+        if (!Listening)
         {
             return;
         }
