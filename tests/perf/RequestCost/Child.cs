@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace RequestCost;
+
+/// <summary>One setup in a process of its own: warm up, then a fixed request rate, measured from inside.</summary>
+internal static class Child
+{
+    public static async Task<int> RunAsync(string setup, string sink, int seconds, int rate)
+    {
+        await using var requests = new Setups(setup, sink);
+        await DriveAsync(requests, Math.Max(2, seconds / 3), rate, latencies: null);
+        await requests.FlushAsync();
+
+        var latencies = new List<double>(seconds * rate);
+        GC.Collect();
+        var process = Process.GetCurrentProcess();
+        var cpu0 = process.TotalProcessorTime;
+        var bytes0 = GC.GetTotalAllocatedBytes(precise: true);
+        var count = await DriveAsync(requests, seconds, rate, latencies);
+        await requests.FlushAsync(); // what the requests queued is exported inside the measure
+        process.Refresh();
+        var cpu = (process.TotalProcessorTime - cpu0).TotalMicroseconds / count;
+        var bytes = (double)(GC.GetTotalAllocatedBytes(precise: true) - bytes0) / count;
+        latencies.Sort();
+        Console.WriteLine(new Result(cpu, bytes, latencies[latencies.Count / 2], latencies[(int)(latencies.Count * 0.99)]).ToString());
+        return 0;
+    }
+
+    // Requests at fixed times (start + i / rate), one after another, as a steady load of one request at a time.
+    private static async Task<int> DriveAsync(Setups requests, int seconds, int rate, List<double>? latencies)
+    {
+        var total = seconds * rate;
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < total; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / rate);
+            var wait = due - clock.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait);
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            await requests.HandleAsync("Where is my order 42?");
+            latencies?.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+        }
+
+        return total;
+    }
+
+    public sealed record Result(double CpuUs, double Bytes, double P50, double P99)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{CpuUs:F2} {Bytes:F0} {P50:F1} {P99:F1}");
+
+        public static Result Parse(string line)
+        {
+            var p = line.Split(' ').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            return new Result(p[0], p[1], p[2], p[3]);
+        }
+    }
+}
