@@ -22,6 +22,7 @@ public sealed class RaindropChatClient : DelegatingChatClient
     private int _warnedFailure;
     private string? _defaultModelId;
     private int _metadataRead;
+    private FunctionInvokerHook? _hook;
 
     /// <summary>Creates the middleware over <paramref name="innerClient"/>.</summary>
     /// <param name="innerClient">The client calls are passed to.</param>
@@ -46,6 +47,20 @@ public sealed class RaindropChatClient : DelegatingChatClient
 
     internal PendingToolCalls Pending { get; } = new();
 
+    /// <summary>The tool hook on the function-invoking client below, if there is one (made on first use).</summary>
+    private FunctionInvokerHook? Hook
+    {
+        get
+        {
+            if (_hook is null && Telemetry.Functions is { } functions)
+            {
+                Interlocked.CompareExchange(ref _hook, new FunctionInvokerHook(functions), null);
+            }
+
+            return _hook;
+        }
+    }
+
     /// <summary>The inner client's default model (from its <see cref="ChatClientMetadata"/>), read once.</summary>
     internal string? DefaultModelId
     {
@@ -65,11 +80,12 @@ public sealed class RaindropChatClient : DelegatingChatClient
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var call = ChatCall.Start(this, messages, options);
+        var call = ChatCall.Start(this, messages, options, streaming: false);
         ChatResponse response;
         try
         {
-            response = await base.GetResponseAsync(messages, call?.WrapTools(options) ?? options, cancellationToken).ConfigureAwait(false);
+            var inner = Enter(call, options);
+            response = await base.GetResponseAsync(messages, inner, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -86,12 +102,13 @@ public sealed class RaindropChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var call = ChatCall.Start(this, messages, options);
+        var call = ChatCall.Start(this, messages, options, streaming: true);
         var span = call?.Activity;
         IAsyncEnumerator<ChatResponseUpdate> updates;
         try
         {
-            updates = base.GetStreamingResponseAsync(messages, call?.WrapTools(options) ?? options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            var inner = Enter(call, options);
+            updates = base.GetStreamingResponseAsync(messages, inner, cancellationToken).GetAsyncEnumerator(cancellationToken);
         }
         catch (Exception ex)
         {
@@ -109,10 +126,12 @@ public sealed class RaindropChatClient : DelegatingChatClient
                 {
                     // An async iterator resumes in its caller's context: make the LLM span the parent of what the
                     // inner pipeline does (tool invocations) for this step again.
-                    if (span is not null)
+                    if (span is { IsStopped: false })
                     {
                         Activity.Current = span;
                     }
+
+                    ChatCall.Current = call;
 
                     if (!await updates.MoveNextAsync().ConfigureAwait(false))
                     {
@@ -138,6 +157,25 @@ public sealed class RaindropChatClient : DelegatingChatClient
             call?.Finish(null, null, abandoned: !completed);
             await updates.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    // The flow of the inner pipeline: the call's span (or the interaction's parent span) current, the call known to
+    // the tool hook, and the options it gets. An async method's changes to the flow never reach its caller.
+    private ChatOptions? Enter(ChatCall? call, ChatOptions? options)
+    {
+        if (call is null)
+        {
+            return ChatCall.Strip(options);
+        }
+
+        if (call.Activity is { IsStopped: false } parent)
+        {
+            Activity.Current = parent;
+        }
+
+        ChatCall.Current = call;
+        Hook?.Ensure();
+        return call.InnerOptions(options);
     }
 
     /// <summary>Logs, once per chat client, that a call had neither an interaction nor a user.</summary>
