@@ -9,10 +9,12 @@ internal sealed partial class ChatCall
     private List<ChatMessage>? _rounds;
     private string? _instructions;
     private DateTimeOffset _startedAt;
+    private bool _loopSpan;
     private List<(DateTimeOffset? FirstStart, DateTimeOffset? LastEnd)>? _toolTimes;
 
-    private void BeginRounds(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    private void BeginRounds(IEnumerable<ChatMessage> messages, ChatOptions? options, bool loopSpan)
     {
+        _loopSpan = loopSpan;
         _rounds = [.. messages];
         _instructions = options?.Instructions;
         _startedAt = DateTimeOffset.UtcNow;
@@ -67,6 +69,11 @@ internal sealed partial class ChatCall
         if (rounds.Count == 0)
         {
             rounds.Add(new Round(new ChatResponse(), []));
+        }
+
+        if (rounds.Count == 1 && _loopSpan)
+        {
+            return; // M.E.AI's chat span around the loop covered exactly this one model call
         }
 
         List<(DateTimeOffset? FirstStart, DateTimeOffset? LastEnd)> times;

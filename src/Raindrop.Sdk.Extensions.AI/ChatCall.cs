@@ -112,7 +112,7 @@ internal sealed partial class ChatCall
             {
                 if (decision.Split)
                 {
-                    call.BeginRounds(messages, options);
+                    call.BeginRounds(messages, options, decision.LoopSpan);
                 }
 
                 call._flowParent = interaction is not null ? Tracing.Tracer.ParentFor(interaction) : null;

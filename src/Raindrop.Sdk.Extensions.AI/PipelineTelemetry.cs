@@ -13,7 +13,10 @@ namespace Raindrop;
 /// directly above the middleware with none between (a <c>chat</c> span current at the call while no function
 /// invocation sits below). Otherwise the middleware records its own <c>chat.llm</c> spans.</item>
 /// <item>With a <c>FunctionInvokingChatClient</c> below and no per-call M.E.AI span, the middleware sees the whole
-/// tool loop as one call and records one <c>chat.llm</c> span per model round trip (see <see cref="ChatCall"/>).</item>
+/// tool loop as one call and records one <c>chat.llm</c> span per model round trip (see <see cref="ChatCall"/>).
+/// When M.E.AI's <c>chat</c> span wraps that loop (its client above the function invocation) and the loop made one
+/// model call, that span is the call's LLM span and the middleware writes none; when the loop made several, M.E.AI's
+/// span stays as it is (it sums the loop) and the middleware's spans are the per-call ones.</item>
 /// <item>Tool spans are M.E.AI's <c>execute_tool</c> spans when the function-invoking client emits them (it has an
 /// <c>ActivitySource</c> from below it that reaches this client, or its <c>orchestrate_tools</c> span is an ancestor
 /// of the call); otherwise the middleware records them.</item>
@@ -49,10 +52,16 @@ internal sealed class PipelineTelemetry
             && current.GetTagItem(OperationTag) is "chat"
             && core.CapturesSource(current.Source.Name);
         var llmElsewhere = belowPerCall || abovePerCall;
+
+        // M.E.AI's chat span around the whole tool loop (its client above the function invocation): the LLM span of
+        // a loop that made one model call, an aggregate when it made more.
+        var loopSpan = shape.Functions is not null
+            && ((!shape.OtelPerCall && Captured(core, shape.Otel))
+                || (current is { Recorded: true } && current.GetTagItem(OperationTag) is "chat" && core.CapturesSource(current.Source.Name)));
         var toolsElsewhere = shape.Functions is not null
             ? Captured(core, shape.FunctionsSource)
             : Captured(core, shape.Otel) || OrchestratedAbove(core, current);
-        return new Decision(llmElsewhere, toolsElsewhere, Split: shape.Functions is not null && !llmElsewhere);
+        return new Decision(llmElsewhere, toolsElsewhere, Split: shape.Functions is not null && !llmElsewhere, loopSpan);
     }
 
     private static bool Captured(RaindropClient core, ActivitySource? source) =>
@@ -99,8 +108,12 @@ internal sealed class PipelineTelemetry
         }
     }
 
-    /// <summary>Per call: whether M.E.AI records the LLM spans, whether it records the tool spans, and whether the middleware splits the call into model round trips.</summary>
-    public readonly record struct Decision(bool LlmElsewhere, bool ToolsElsewhere, bool Split);
+    /// <summary>
+    /// Per call: whether M.E.AI records the LLM spans, whether it records the tool spans, whether the middleware splits
+    /// the call into model round trips, and whether an M.E.AI chat span covers the whole loop (then a loop of one
+    /// model call gets no span of the middleware: that chat span is its LLM span).
+    /// </summary>
+    public readonly record struct Decision(bool LlmElsewhere, bool ToolsElsewhere, bool Split, bool LoopSpan);
 
     private sealed record Shape(FunctionInvokingChatClient? Functions, ActivitySource? Otel, bool OtelPerCall, ActivitySource? FunctionsSource);
 }
