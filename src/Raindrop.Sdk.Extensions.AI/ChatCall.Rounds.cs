@@ -10,6 +10,7 @@ internal sealed partial class ChatCall
     private string? _instructions;
     private DateTimeOffset _startedAt;
     private bool _loopSpan;
+    private Late? _late;
     private List<(DateTimeOffset? FirstStart, DateTimeOffset? LastEnd)>? _toolTimes;
 
     private void BeginRounds(IEnumerable<ChatMessage> messages, ChatOptions? options, bool loopSpan)
@@ -18,6 +19,32 @@ internal sealed partial class ChatCall
         _rounds = [.. messages];
         _instructions = options?.Instructions;
         _startedAt = DateTimeOffset.UtcNow;
+    }
+
+    // A call deferred to an M.E.AI chat span above that may turn out to wrap a loop: kept to be written late.
+    private void KeepForLate(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        _rounds = [.. messages];
+        _instructions = options?.Instructions;
+        _startedAt = DateTimeOffset.UtcNow;
+        _late = new Late();
+    }
+
+    /// <summary>Writes the LLM span of a call that was deferred to a chat span above which turned out to wrap a loop.</summary>
+    public void WriteLate()
+    {
+        try
+        {
+            if (_late is { Written: false, EndedAt: not null } late)
+            {
+                late.Written = true;
+                EndRounds(late.Response, late.Updates, late.Error, late.Abandoned, late.EndedAt);
+            }
+        }
+        catch (Exception ex)
+        {
+            _owner.ReportFailure("late span", ex);
+        }
     }
 
     private void NoteToolStart(int iteration)
@@ -63,7 +90,7 @@ internal sealed partial class ChatCall
 
     // Writes the round trips' spans once the call ended: from the streamed updates (each round trip with its own usage
     // and model) or the loop's response (usage only when there was one round trip).
-    private void EndRounds(ChatResponse? response, List<ChatResponseUpdate>? updates, Exception? error, bool abandoned)
+    private void EndRounds(ChatResponse? response, List<ChatResponseUpdate>? updates, Exception? error, bool abandoned, DateTimeOffset? endedAt)
     {
         var rounds = updates is not null ? FromUpdates(updates) : response is not null ? FromResponse(response) : [];
         if (rounds.Count == 0)
@@ -82,7 +109,7 @@ internal sealed partial class ChatCall
             times = _toolTimes is null ? [] : [.. _toolTimes];
         }
 
-        var now = DateTimeOffset.UtcNow;
+        var now = endedAt ?? DateTimeOffset.UtcNow;
         var history = new List<ChatMessage>(_rounds!);
         var previous = Activity.Current;
         try
@@ -192,6 +219,27 @@ internal sealed partial class ChatCall
 
     private static bool IsToolResult(ChatRole? role, IList<AIContent> contents) =>
         role == ChatRole.Tool || (contents.Count > 0 && contents.All(c => c is FunctionResultContent));
+
+    private sealed class Late
+    {
+        public ChatResponse? Response { get; private set; }
+
+        public List<ChatResponseUpdate>? Updates { get; private set; }
+
+        public Exception? Error { get; private set; }
+
+        public bool Abandoned { get; private set; }
+
+        public DateTimeOffset? EndedAt { get; private set; }
+
+        public bool Written { get; set; }
+
+        public void Ended(ChatResponse? response, List<ChatResponseUpdate>? updates, Exception? error, bool abandoned)
+        {
+            (Response, Updates, Error, Abandoned) = (response, updates, error, abandoned);
+            EndedAt = DateTimeOffset.UtcNow;
+        }
+    }
 
     private readonly record struct Round(ChatResponse Response, IList<ChatMessage> ToolMessages);
 }

@@ -102,6 +102,14 @@ internal sealed partial class ChatCall
             }
 
             var decision = owner.Telemetry.Decide(core);
+            if (decision.Above is { } above)
+            {
+                if (owner.Above.IsLoop(above, out var deferred))
+                {
+                    deferred?.WriteLate();
+                    decision = decision with { LlmElsewhere = false, Above = null };
+                }
+            }
             var call = new ChatCall(owner, core, interaction, userId, options, messages, recordTools: core is not null && !decision.ToolsElsewhere);
             call.RecordAnsweredTools(messages);
             if (core is not null && !decision.LlmElsewhere && !decision.Split)
@@ -113,6 +121,11 @@ internal sealed partial class ChatCall
                 if (decision.Split)
                 {
                     call.BeginRounds(messages, options, decision.LoopSpan);
+                }
+                else if (decision.Above is { } deferTo)
+                {
+                    call.KeepForLate(messages, options);
+                    owner.Above.Defer(deferTo, call);
                 }
 
                 call._flowParent = interaction is not null ? Tracing.Tracer.ParentFor(interaction) : null;
@@ -203,9 +216,13 @@ internal sealed partial class ChatCall
             var output = CaptureContent && response is not null ? Prepare(NullIfEmpty(response.Text)) : null;
             var usage = response?.Usage;
             var model = response?.ModelId ?? _requestModel;
-            if (_rounds is not null)
+            if (_late is not null)
             {
-                EndRounds(streamed is not null ? null : response, updates, error, abandoned);
+                _late.Ended(streamed is not null ? null : response, updates, error, abandoned);
+            }
+            else if (_rounds is not null)
+            {
+                EndRounds(streamed is not null ? null : response, updates, error, abandoned, null);
             }
             else
             {

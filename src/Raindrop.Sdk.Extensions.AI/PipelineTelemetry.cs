@@ -11,7 +11,8 @@ namespace Raindrop;
 /// <item>M.E.AI's <c>chat</c> span is the LLM span only when it is per model call and reaches this client: its
 /// <c>OpenTelemetryChatClient</c> sits below the middleware with no <c>FunctionInvokingChatClient</c> under it, or
 /// directly above the middleware with none between (a <c>chat</c> span current at the call while no function
-/// invocation sits below). Otherwise the middleware records its own <c>chat.llm</c> spans.</item>
+/// invocation sits below; a second call under the same span shows a tool loop between them, see
+/// <see cref="SpansAbove"/>). Otherwise the middleware records its own <c>chat.llm</c> spans.</item>
 /// <item>With a <c>FunctionInvokingChatClient</c> below and no per-call M.E.AI span, the middleware sees the whole
 /// tool loop as one call and records one <c>chat.llm</c> span per model round trip (see <see cref="ChatCall"/>).
 /// When M.E.AI's <c>chat</c> span wraps that loop (its client above the function invocation) and the loop made one
@@ -61,7 +62,7 @@ internal sealed class PipelineTelemetry
         var toolsElsewhere = shape.Functions is not null
             ? Captured(core, shape.FunctionsSource)
             : Captured(core, shape.Otel) || OrchestratedAbove(core, current);
-        return new Decision(llmElsewhere, toolsElsewhere, Split: shape.Functions is not null && !llmElsewhere, loopSpan);
+        return new Decision(llmElsewhere, toolsElsewhere, Split: shape.Functions is not null && !llmElsewhere, loopSpan, Above: !belowPerCall && abovePerCall ? current : null);
     }
 
     private static bool Captured(RaindropClient core, ActivitySource? source) =>
@@ -113,7 +114,7 @@ internal sealed class PipelineTelemetry
     /// the call into model round trips, and whether an M.E.AI chat span covers the whole loop (then a loop of one
     /// model call gets no span of the middleware: that chat span is its LLM span).
     /// </summary>
-    public readonly record struct Decision(bool LlmElsewhere, bool ToolsElsewhere, bool Split, bool LoopSpan);
+    public readonly record struct Decision(bool LlmElsewhere, bool ToolsElsewhere, bool Split, bool LoopSpan, Activity? Above);
 
     private sealed record Shape(FunctionInvokingChatClient? Functions, ActivitySource? Otel, bool OtelPerCall, ActivitySource? FunctionsSource);
 }

@@ -47,6 +47,8 @@ public sealed class RaindropChatClient : DelegatingChatClient
 
     internal PendingToolCalls Pending { get; } = new();
 
+    internal SpansAbove Above { get; } = new();
+
     /// <summary>The tool hook on the function-invoking client below, if there is one (made on first use).</summary>
     private FunctionInvokerHook? Hook
     {

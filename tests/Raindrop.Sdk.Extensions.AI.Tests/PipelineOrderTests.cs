@@ -18,6 +18,7 @@ public class PipelineOrderTests
         { "ORF", false }, { "ORF", true },
         { "FRO", false }, { "FRO", true },
         { "FOR", false }, { "FOR", true },
+        { "OFR", false }, { "OFR", true },
         { "RF", false }, { "RF", true },
         { "FR", false }, { "FR", true },
     };
@@ -97,6 +98,9 @@ public class PipelineOrderTests
     [InlineData("FRO", true)]
     [InlineData("RF", false)]
     [InlineData("RF", true)]
+    [InlineData("OFR", false)]
+    [InlineData("OFR", true)]
+    [InlineData("OR", false)]
     public async Task A_call_with_no_tool_round_trip_is_exactly_one_llm_span_in_every_order(string order, bool streamed)
     {
         await using var h = new ChatHarness();
@@ -122,21 +126,6 @@ public class PipelineOrderTests
         Assert.Equal(eventId, llm.EventId);
         var ev = await h.InteractionEventAsync(eventId);
         Assert.Equal("just once", (string?)ev["ai_data"]!["input"]);
-    }
-
-    [Fact(Skip = "Known gap: with UseOpenTelemetry() above UseFunctionInvocation() above UseRaindrop() (O F R), M.E.AI's chat span covers the whole loop and the middleware, seeing a chat span above it and no function invocation below, defers to it; it cannot tell a loop above it from a single call.")]
-    public async Task OpenTelemetry_above_function_invocation_above_UseRaindrop_is_one_llm_span_per_model_call()
-    {
-        await using var h = new ChatHarness();
-        h.Model.Answer = ScriptedChatClient.WeatherTool;
-        using var chat = h.Pipeline("OFR");
-        var interaction = h.Begin(ChatHarness.NewId());
-
-        await chat.GetResponseAsync("Weather in Paris?", new ChatOptions { Tools = [Weather()] });
-        await interaction.FinishAsync();
-
-        var spans = await h.SpansAsync(s => s.Count(x => x.Name == "chat.llm") >= 2);
-        Assert.Equal(2, spans.Count(x => x.Name == "chat.llm"));
     }
 
     [Fact]
@@ -165,6 +154,8 @@ public class PipelineOrderTests
     [Theory]
     [InlineData("RF")]
     [InlineData("ROF")]
+    [InlineData("FR")]
+    [InlineData("OFR")]
     public async Task A_streamed_tool_loop_below_UseRaindrop_is_one_llm_span_per_model_call_with_its_own_usage(string order)
     {
         await using var h = new ChatHarness();
