@@ -131,10 +131,16 @@ internal sealed partial class ChatCall
                 call._flowParent = interaction is not null ? Tracing.Tracer.ParentFor(interaction) : null;
             }
 
-            if (streaming && interaction is not null)
+            if (streaming && core is not null)
             {
+                // A stream the app never disposes still ends its span: at the interaction's finish, or outside one
+                // when the client flushes or closes.
                 call._openSpan = () => call.Finish(null, null, abandoned: true);
-                if (!interaction.TrackOpenSpan(call._openSpan))
+                if (interaction is null)
+                {
+                    core.Tracer.TrackOpenSpan(call._openSpan);
+                }
+                else if (!interaction.TrackOpenSpan(call._openSpan))
                 {
                     call._openSpan = null;
                 }
@@ -208,7 +214,14 @@ internal sealed partial class ChatCall
         {
             if (_openSpan is not null)
             {
-                _interaction?.ForgetOpenSpan(_openSpan);
+                if (_interaction is not null)
+                {
+                    _interaction.ForgetOpenSpan(_openSpan);
+                }
+                else
+                {
+                    _core?.Tracer.ForgetOpenSpan(_openSpan);
+                }
             }
 
             var streamed = response is null ? updates?.ToChatResponse() : null;

@@ -144,6 +144,23 @@ public class StreamingTests
         GC.KeepAlive(updates);
     }
 
+    [Fact(Skip = "needs the client to call Tracer.EndOpenSpans() from FlushAsync and DisposeAsync (RaindropClient.cs, the lead's file): one line each; passes with that line")]
+    public async Task A_stream_never_disposed_outside_an_interaction_ends_its_span_when_the_client_flushes()
+    {
+        await using var h = new ChatHarness();
+        using var chat = h.Chat();
+
+        var updates = chat.GetStreamingResponseAsync("never disposed", new ChatOptions { AdditionalProperties = new() { ["raindrop.user_id"] = "u-1" } }).GetAsyncEnumerator();
+        Assert.True(await updates.MoveNextAsync());
+        Assert.True(await updates.MoveNextAsync());
+
+        var spans = await h.SpansAsync(s => s.Any(x => x.Name == "chat.llm")); // flushes first
+        var llm = Assert.Single(spans, s => s.Name == "chat.llm");
+        Assert.Equal("Hello ", llm.Attr(Attr.Completion0));
+        Assert.Equal(true, llm.Attributes["raindrop.stream.abandoned"]);
+        GC.KeepAlive(updates);
+    }
+
     [Fact]
     public async Task A_stream_broken_off_inside_a_tool_loop_records_each_model_call_as_far_as_it_got()
     {
