@@ -110,6 +110,7 @@ internal sealed partial class ChatCall
                     decision = decision with { LlmElsewhere = false, Above = null };
                 }
             }
+
             var call = new ChatCall(owner, core, interaction, userId, options, messages, recordTools: core is not null && !decision.ToolsElsewhere);
             call.RecordAnsweredTools(messages);
             if (core is not null && !decision.LlmElsewhere && !decision.Split)
@@ -155,7 +156,7 @@ internal sealed partial class ChatCall
         }
     }
 
-    /// <summary>Collects a streamed update (no work beyond a list append, so no latency per chunk).</summary>
+    /// <summary>Collects a streamed update (a list append under an uncontended lock: the interaction's finish may end the call from another thread).</summary>
     public void Add(ChatResponseUpdate update)
     {
         lock (_gate)
