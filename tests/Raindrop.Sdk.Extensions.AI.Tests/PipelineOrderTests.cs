@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
+using OpenTelemetry.Trace;
 using Raindrop.Sdk.Extensions.AI.Tests.TestSupport;
 
 namespace Raindrop.Sdk.Extensions.AI.Tests;
@@ -126,6 +127,51 @@ public class PipelineOrderTests
         Assert.Equal(eventId, llm.EventId);
         var ev = await h.InteractionEventAsync(eventId);
         Assert.Equal("just once", (string?)ev["ai_data"]!["input"]);
+    }
+
+    [Theory]
+    [InlineData("ROF")]
+    [InlineData("RFO")]
+    [InlineData("FR")]
+    public async Task With_the_apps_own_OpenTelemetry_each_model_call_and_tool_call_is_still_recorded_once(string order)
+    {
+        await using var h = new ChatHarness(o => o.UseExternalOpenTelemetry = true);
+        using var provider = OpenTelemetry.Sdk.CreateTracerProviderBuilder()
+            .AddSource("Raindrop.Sdk", Attr.AiSource)
+            .AddProcessor(h.Client.CreateSpanProcessor())
+            .Build();
+        h.Model.Answer = ScriptedChatClient.WeatherTool;
+        using var chat = h.Pipeline(order);
+        var eventId = ChatHarness.NewId();
+        var interaction = h.Begin(eventId);
+
+        await chat.GetResponseAsync("Weather in Paris?", new ChatOptions { Tools = [Weather()] });
+        await interaction.FinishAsync();
+        provider.ForceFlush();
+
+        var perCall = OtelPerCall(order);
+        var spans = await h.SpansAsync(s => s.Any(IsTool) && (perCall ? s.Count(IsAiChat) >= 2 : s.Count(x => x.Name == "chat.llm") >= 2));
+        Assert.Single(spans, IsTool);
+        Assert.Equal(2, perCall ? spans.Count(IsAiChat) : spans.Count(x => x.Name == "chat.llm"));
+        Assert.All(spans.Where(IsTool), s => Assert.Equal(eventId, s.EventId));
+    }
+
+    [Fact(Skip = "needs the sampler fix from main: today M.E.AI's span under the unrecorded request span is unrecorded, and every span of the interaction under it is dropped (issue 17 item 1)")]
+    public async Task Under_an_unrecorded_ambient_span_UseOpenTelemetry_above_UseRaindrop_is_still_one_llm_span()
+    {
+        await using var h = new ChatHarness();
+        using var chat = h.Pipeline("OR");
+        using var ambient = new Activity("request").Start(); // as ASP.NET Core makes one per request, unrecorded
+        var eventId = ChatHarness.NewId();
+        var interaction = h.Begin(eventId);
+
+        await chat.GetResponseAsync("hello");
+        await interaction.FinishAsync();
+        ambient.Stop();
+
+        // With the client's own sampling M.E.AI's span is recorded and is the call's one LLM span.
+        var spans = await h.SpansAsync(s => s.Any(x => IsAiChat(x) || x.Name == "chat.llm") && s.Any(x => x.Name == "ask.workflow"));
+        Assert.True(spans.Count(s => IsAiChat(s) || s.Name == "chat.llm") == 1, string.Join(", ", spans.Select(s => s.Scope + ":" + s.Name)));
     }
 
     [Fact]
