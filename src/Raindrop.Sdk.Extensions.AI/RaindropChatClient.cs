@@ -15,6 +15,14 @@ namespace Raindrop;
 /// The calls, their results, their exceptions and every streamed update pass through unchanged; a failure to record
 /// is logged, never thrown.
 /// </summary>
+/// <remarks>
+/// Each model call is one LLM span and each tool call one tool span in every order of <c>UseRaindrop()</c>,
+/// <c>UseOpenTelemetry()</c> and <c>UseFunctionInvocation()</c>. The pipeline below is read once through
+/// <c>GetService</c> (no reflection): with a <c>FunctionInvokingChatClient</c> below, a call is a whole tool loop, its
+/// tools are seen through the client's public <c>FunctionInvoker</c> hook (the app's invoker, if any, runs inside),
+/// and the loop is written as one span per model round trip when it ends; with M.E.AI's <c>OpenTelemetryChatClient</c>
+/// recording each model call, its <c>chat</c> spans are the LLM spans and the middleware starts none.
+/// </remarks>
 public sealed class RaindropChatClient : DelegatingChatClient
 {
     private readonly ILogger _logger;
