@@ -2,21 +2,23 @@ using Microsoft.Extensions.AI;
 
 namespace Raindrop;
 
-// Tool spans of a chat call: the tools FunctionInvokingChatClient runs inside UseRaindrop() (wrapped, timed
-// exactly), and those it ran outside since the previous call (recorded from the call and result contents).
+// Tool spans of a chat call: the tools a FunctionInvokingChatClient below UseRaindrop() runs (seen through its
+// FunctionInvoker hook, ChatOptions.Tools and AdditionalTools alike, timed exactly), the AI functions of the options
+// when some other loop below runs them (wrapped), and those run above since the previous call (recorded from the call
+// and result contents).
 internal sealed partial class ChatCall
 {
     /// <summary>The call's options with its AI functions wrapped to record tool spans; the caller's options are never changed.</summary>
     public ChatOptions? WrapTools(ChatOptions? options)
     {
-        if (!_recordTools || options?.Tools is not { Count: > 0 } tools || !tools.Any(t => t is AIFunction))
+        if (!_recordTools || _owner.Telemetry.Functions is not null || options?.Tools is not { Count: > 0 } tools || !tools.Any(t => t is AIFunction))
         {
             return options;
         }
 
         try
         {
-            var wrapped = options.Clone();
+            var wrapped = ReferenceEquals(options, _callerOptions) ? options.Clone() : options;
             wrapped.Tools = [.. tools.Select(t => t is AIFunction f ? new RaindropToolFunction(f, this) : t)];
             return wrapped;
         }
@@ -24,6 +26,28 @@ internal sealed partial class ChatCall
         {
             _owner.ReportFailure("wrap tools", ex);
             return options;
+        }
+    }
+
+    /// <summary>Runs one tool invocation of the function-invoking client below: a tool span around it (when this middleware records tools) and the round trip's timing.</summary>
+    public async ValueTask<object?> InvokeToolAsync(FunctionInvocationContext context, Func<ValueTask<object?>> invoke)
+    {
+        NoteToolStart(context.Iteration);
+        var span = _recordTools ? StartTool(context.Function.Name, context.Arguments) : null;
+        try
+        {
+            var result = await invoke().ConfigureAwait(false);
+            EndTool(span, result, null);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            EndTool(span, null, ex);
+            throw;
+        }
+        finally
+        {
+            NoteToolEnd(context.Iteration);
         }
     }
 

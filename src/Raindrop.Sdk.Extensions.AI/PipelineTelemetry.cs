@@ -4,49 +4,117 @@ using Microsoft.Extensions.AI;
 namespace Raindrop;
 
 /// <summary>
-/// Finds Microsoft.Extensions.AI's own OpenTelemetry chat client (<c>UseOpenTelemetry()</c>) in the pipeline, so a
-/// call is not recorded twice. The rule: when such a client's spans reach this Raindrop client (its source has a
-/// listener and is one of the client's <c>InstrumentedSources</c>), its <c>chat</c> span is the call's LLM span and
-/// the middleware starts none of its own; when it sits below the middleware, <c>FunctionInvokingChatClient</c> also
-/// emits <c>execute_tool</c> spans from it, so the middleware records no tool spans either. Everything else (the
-/// interaction's input, output, model and tokens; the AI event outside an interaction) is still recorded.
+/// Reads the pipeline around the middleware once (below it through <c>GetService</c>, above it through the current
+/// span) and decides, per call, who records what, so that each model call is one LLM span and each tool call one
+/// tool span in every order of <c>UseRaindrop()</c>, <c>UseOpenTelemetry()</c> and <c>UseFunctionInvocation()</c>:
+/// <list type="bullet">
+/// <item>M.E.AI's <c>chat</c> span is the LLM span only when it is per model call and reaches this client: its
+/// <c>OpenTelemetryChatClient</c> sits below the middleware with no <c>FunctionInvokingChatClient</c> under it, or
+/// directly above the middleware with none between (a <c>chat</c> span current at the call while no function
+/// invocation sits below; a second call under the same span shows a tool loop between them, see
+/// <see cref="SpansAbove"/>). Otherwise the middleware records its own <c>chat.llm</c> spans.</item>
+/// <item>With a <c>FunctionInvokingChatClient</c> below and no per-call M.E.AI span, the middleware sees the whole
+/// tool loop as one call and records one <c>chat.llm</c> span per model round trip (see <see cref="ChatCall"/>).
+/// When M.E.AI's <c>chat</c> span wraps that loop (its client above the function invocation) and the loop made one
+/// model call, that span is the call's LLM span and the middleware writes none; when the loop made several, M.E.AI's
+/// span stays as it is (it sums the loop) and the middleware's spans are the per-call ones.</item>
+/// <item>Tool spans are M.E.AI's <c>execute_tool</c> spans when the function-invoking client emits them (it has an
+/// <c>ActivitySource</c> from below it that reaches this client, or its <c>orchestrate_tools</c> span is an ancestor
+/// of the call); otherwise the middleware records them.</item>
+/// </list>
+/// Everything here is <c>GetService</c> and span tags: no reflection.
 /// </summary>
 internal sealed class PipelineTelemetry
 {
     private const string OperationTag = "gen_ai.operation.name";
+    private const string OrchestrateTools = "orchestrate_tools";
     private readonly IChatClient _inner;
-    private ActivitySource? _below;
-    private int _resolved;
+    private readonly object _gate = new();
+    private Shape? _shape;
 
     public PipelineTelemetry(IChatClient inner) => _inner = inner;
 
-    /// <summary>Whether the call's LLM span and its tool spans come from an M.E.AI OpenTelemetry chat client that reaches <paramref name="core"/>.</summary>
-    public (bool LlmSpan, bool ToolSpans) RecordedElsewhere(RaindropClient? core)
+    /// <summary>The function-invoking client below the middleware, if any.</summary>
+    public FunctionInvokingChatClient? Functions => Resolve().Functions;
+
+    /// <summary>Who records this call's spans for <paramref name="core"/>.</summary>
+    public Decision Decide(RaindropClient? core)
     {
         if (core is null)
         {
-            return (false, false);
+            return default;
         }
 
-        var below = Below();
-        var belowCaptured = below is not null && below.HasListeners() && core.CapturesSource(below.Name);
+        var shape = Resolve();
+        var belowPerCall = shape.OtelPerCall && Captured(core, shape.Otel);
         var current = Activity.Current;
-        var aboveCaptured = current is { Recorded: true }
+        var abovePerCall = shape.Functions is null
+            && current is { Recorded: true }
             && current.GetTagItem(OperationTag) is "chat"
             && core.CapturesSource(current.Source.Name);
-        return (belowCaptured || aboveCaptured, belowCaptured);
+        var llmElsewhere = belowPerCall || abovePerCall;
+
+        // M.E.AI's chat span around the whole tool loop (its client above the function invocation): the LLM span of
+        // a loop that made one model call, an aggregate when it made more.
+        var loopSpan = shape.Functions is not null
+            && ((!shape.OtelPerCall && Captured(core, shape.Otel))
+                || (current is { Recorded: true } && current.GetTagItem(OperationTag) is "chat" && core.CapturesSource(current.Source.Name)));
+        var toolsElsewhere = shape.Functions is not null
+            ? Captured(core, shape.FunctionsSource)
+            : Captured(core, shape.Otel) || OrchestratedAbove(core, current);
+        return new Decision(llmElsewhere, toolsElsewhere, Split: shape.Functions is not null && !llmElsewhere, loopSpan, Above: !belowPerCall && abovePerCall ? current : null);
+    }
+
+    private static bool Captured(RaindropClient core, ActivitySource? source) =>
+        source is not null && source.HasListeners() && core.CapturesSource(source.Name);
+
+    // A FunctionInvokingChatClient above the middleware with a source emits execute_tool spans under its
+    // orchestrate_tools span: the tool spans are recorded there.
+    private static bool OrchestratedAbove(RaindropClient core, Activity? current)
+    {
+        var depth = 0;
+        for (var a = current; a is not null && depth < 8; a = a.Parent, depth++)
+        {
+            if (a.OperationName == OrchestrateTools && core.CapturesSource(a.Source.Name))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // The pipeline below is fixed once built: ask it once. OpenTelemetryChatClient answers GetService(ActivitySource)
     // with its source (that is how FunctionInvokingChatClient finds it); other clients pass the question down.
-    private ActivitySource? Below()
+    private Shape Resolve()
     {
-        if (Volatile.Read(ref _resolved) == 0)
+        if (Volatile.Read(ref _shape) is { } shape)
         {
-            _below = _inner.GetService(typeof(ActivitySource)) as ActivitySource;
-            Volatile.Write(ref _resolved, 1);
+            return shape;
         }
 
-        return _below;
+        lock (_gate)
+        {
+            if (_shape is null)
+            {
+                var functions = _inner.GetService(typeof(FunctionInvokingChatClient)) as FunctionInvokingChatClient;
+                var otelClient = _inner.GetService(typeof(OpenTelemetryChatClient)) as OpenTelemetryChatClient;
+                var otel = _inner.GetService(typeof(ActivitySource)) as ActivitySource;
+                var otelPerCall = otel is not null && (otelClient is not null ? otelClient.GetService(typeof(FunctionInvokingChatClient)) is null : functions is null);
+                var functionsSource = functions?.GetService(typeof(ActivitySource)) as ActivitySource;
+                Volatile.Write(ref _shape, new Shape(functions, otel, otelPerCall, functionsSource));
+            }
+
+            return _shape;
+        }
     }
+
+    /// <summary>
+    /// Per call: whether M.E.AI records the LLM spans, whether it records the tool spans, whether the middleware splits
+    /// the call into model round trips, and whether an M.E.AI chat span covers the whole loop (then a loop of one
+    /// model call gets no span of the middleware: that chat span is its LLM span).
+    /// </summary>
+    public readonly record struct Decision(bool LlmElsewhere, bool ToolsElsewhere, bool Split, bool LoopSpan, Activity? Above);
+
+    private sealed record Shape(FunctionInvokingChatClient? Functions, ActivitySource? Otel, bool OtelPerCall, ActivitySource? FunctionsSource);
 }

@@ -15,6 +15,14 @@ namespace Raindrop;
 /// The calls, their results, their exceptions and every streamed update pass through unchanged; a failure to record
 /// is logged, never thrown.
 /// </summary>
+/// <remarks>
+/// Each model call is one LLM span and each tool call one tool span in every order of <c>UseRaindrop()</c>,
+/// <c>UseOpenTelemetry()</c> and <c>UseFunctionInvocation()</c>. The pipeline below is read once through
+/// <c>GetService</c> (no reflection): with a <c>FunctionInvokingChatClient</c> below, a call is a whole tool loop, its
+/// tools are seen through the client's public <c>FunctionInvoker</c> hook (the app's invoker, if any, runs inside),
+/// and the loop is written as one span per model round trip when it ends; with M.E.AI's <c>OpenTelemetryChatClient</c>
+/// recording each model call, its <c>chat</c> spans are the LLM spans and the middleware starts none.
+/// </remarks>
 public sealed class RaindropChatClient : DelegatingChatClient
 {
     private readonly ILogger _logger;
@@ -22,6 +30,7 @@ public sealed class RaindropChatClient : DelegatingChatClient
     private int _warnedFailure;
     private string? _defaultModelId;
     private int _metadataRead;
+    private FunctionInvokerHook? _hook;
 
     /// <summary>Creates the middleware over <paramref name="innerClient"/>.</summary>
     /// <param name="innerClient">The client calls are passed to.</param>
@@ -46,6 +55,22 @@ public sealed class RaindropChatClient : DelegatingChatClient
 
     internal PendingToolCalls Pending { get; } = new();
 
+    internal SpansAbove Above { get; } = new();
+
+    /// <summary>The tool hook on the function-invoking client below, if there is one (made on first use).</summary>
+    private FunctionInvokerHook? Hook
+    {
+        get
+        {
+            if (_hook is null && Telemetry.Functions is { } functions)
+            {
+                Interlocked.CompareExchange(ref _hook, new FunctionInvokerHook(functions), null);
+            }
+
+            return _hook;
+        }
+    }
+
     /// <summary>The inner client's default model (from its <see cref="ChatClientMetadata"/>), read once.</summary>
     internal string? DefaultModelId
     {
@@ -65,11 +90,12 @@ public sealed class RaindropChatClient : DelegatingChatClient
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var call = ChatCall.Start(this, messages, options);
+        var call = ChatCall.Start(this, messages, options, streaming: false);
         ChatResponse response;
         try
         {
-            response = await base.GetResponseAsync(messages, call?.WrapTools(options) ?? options, cancellationToken).ConfigureAwait(false);
+            var inner = Enter(call, options);
+            response = await base.GetResponseAsync(messages, inner, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -86,12 +112,13 @@ public sealed class RaindropChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var call = ChatCall.Start(this, messages, options);
+        var call = ChatCall.Start(this, messages, options, streaming: true);
         var span = call?.Activity;
         IAsyncEnumerator<ChatResponseUpdate> updates;
         try
         {
-            updates = base.GetStreamingResponseAsync(messages, call?.WrapTools(options) ?? options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            var inner = Enter(call, options);
+            updates = base.GetStreamingResponseAsync(messages, inner, cancellationToken).GetAsyncEnumerator(cancellationToken);
         }
         catch (Exception ex)
         {
@@ -109,10 +136,12 @@ public sealed class RaindropChatClient : DelegatingChatClient
                 {
                     // An async iterator resumes in its caller's context: make the LLM span the parent of what the
                     // inner pipeline does (tool invocations) for this step again.
-                    if (span is not null)
+                    if (span is { IsStopped: false })
                     {
                         Activity.Current = span;
                     }
+
+                    ChatCall.Current = call;
 
                     if (!await updates.MoveNextAsync().ConfigureAwait(false))
                     {
@@ -138,6 +167,25 @@ public sealed class RaindropChatClient : DelegatingChatClient
             call?.Finish(null, null, abandoned: !completed);
             await updates.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    // The flow of the inner pipeline: the call's span (or the interaction's parent span) current, the call known to
+    // the tool hook, and the options it gets. An async method's changes to the flow never reach its caller.
+    private ChatOptions? Enter(ChatCall? call, ChatOptions? options)
+    {
+        if (call is null)
+        {
+            return ChatCall.Strip(options);
+        }
+
+        if (call.Activity is { IsStopped: false } parent)
+        {
+            Activity.Current = parent;
+        }
+
+        ChatCall.Current = call;
+        Hook?.Ensure();
+        return call.InnerOptions(options);
     }
 
     /// <summary>Logs, once per chat client, that a call had neither an interaction nor a user.</summary>

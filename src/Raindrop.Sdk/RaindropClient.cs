@@ -199,8 +199,16 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     }
 
     /// <inheritdoc />
-    public Task<bool> FlushAsync(CancellationToken cancellationToken = default) =>
-        _drain is null || IsClosed ? Task.FromResult(true) : _drain.FlushAsync(_options.FlushTimeout, cancellationToken);
+    public Task<bool> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_drain is null || IsClosed)
+        {
+            return Task.FromResult(true);
+        }
+
+        Tracer.EndOpenSpans(); // a stream the app never disposed ends, with what arrived, so its span is flushed too
+        return _drain.FlushAsync(_options.FlushTimeout, cancellationToken);
+    }
 
     /// <summary>
     /// Stops accepting calls, flushes unfinished interactions (as pending) and everything queued, and returns
@@ -216,6 +224,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
         }
 
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        Tracer.EndOpenSpans();
         LiveClients.Remove(this);
         try
         {

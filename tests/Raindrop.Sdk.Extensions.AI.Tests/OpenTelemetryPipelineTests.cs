@@ -78,7 +78,7 @@ public class OpenTelemetryPipelineTests
     }
 
     [Fact]
-    public async Task OpenTelemetry_outside_function_invocation_outside_UseRaindrop_leaves_the_tool_span_to_Raindrop()
+    public async Task OpenTelemetry_outside_function_invocation_outside_UseRaindrop_leaves_the_per_call_and_tool_spans_to_Raindrop()
     {
         await using var h = new ChatHarness();
         h.Model.Answer = ScriptedChatClient.WeatherTool;
@@ -90,11 +90,12 @@ public class OpenTelemetryPipelineTests
         await chat.GetResponseAsync("Weather in Paris?", new ChatOptions { Tools = [tool] });
         await interaction.FinishAsync();
 
-        var spans = await h.SpansAsync(s => s.Any(IsAiChat) && s.Any(x => x.Name == "get_weather.tool"));
-        Assert.Single(spans, IsAiChat);                       // the whole loop, as M.E.AI records it
+        var spans = await h.SpansAsync(s => s.Any(IsAiChat) && s.Any(x => x.Name == "get_weather.tool") && s.Count(x => x.Name == "chat.llm") >= 2);
+        var loop = Assert.Single(spans, IsAiChat);            // the whole loop, as M.E.AI records it
         Assert.DoesNotContain(spans, IsAiTool);               // FICC has no source below it to emit from
-        Assert.DoesNotContain(spans, s => s.Name == "chat.llm");
+        var llms = spans.Where(s => s.Name == "chat.llm").ToList();
+        Assert.Equal(2, llms.Count);                          // each model call, the first written once the loop showed
+        Assert.All(llms, l => Assert.Equal(loop.SpanId, l.ParentSpanId));
         Assert.Equal(eventId, Assert.Single(spans, s => s.Name == "get_weather.tool").EventId);
     }
-
 }

@@ -41,6 +41,49 @@ public class OutsideInteractionTests
     }
 
     [Fact]
+    public async Task The_raindrop_keys_never_reach_the_inner_client_and_the_callers_options_are_not_changed()
+    {
+        await using var h = new ChatHarness();
+        using var chat = h.Chat();
+        var options = new ChatOptions
+        {
+            AdditionalProperties = new() { ["raindrop.user_id"] = "user-42", ["raindrop.event"] = "support_chat", ["temperature_hint"] = "warm" },
+        };
+
+        await chat.GetResponseAsync("first", options);
+        var eventId = ChatHarness.NewId();
+        var interaction = h.Begin(eventId);
+        await chat.GetResponseAsync("second", new ChatOptions { AdditionalProperties = new() { ["raindrop.event_id"] = eventId } });
+        await chat.GetResponseAsync("third", new ChatOptions { AdditionalProperties = new() { ["raindrop.event_id"] = eventId } }.Clone());
+        await interaction.FinishAsync();
+
+        Assert.Equal(3, h.Model.Calls.Count);
+        Assert.All(h.Model.Calls, c => Assert.DoesNotContain(c.Options?.AdditionalProperties?.Keys ?? [], k => k.StartsWith("raindrop.", StringComparison.Ordinal)));
+        Assert.Equal("warm", h.Model.Calls[0].Options!.AdditionalProperties!["temperature_hint"]);
+        Assert.NotSame(options, h.Model.Calls[0].Options);
+        Assert.Equal(3, options.AdditionalProperties.Count); // the app's instance keeps its keys
+        Assert.Equal("user-42", (string?)Assert.Single(await h.TrackedAsync(i => i.Count >= 1))["user_id"]);
+    }
+
+    [Fact]
+    public async Task Without_content_a_call_outside_an_interaction_sends_no_content_but_keeps_model_and_tokens()
+    {
+        await using var h = new ChatHarness();
+        using var chat = h.Chat(o => o.CaptureContent = false);
+
+        await chat.GetResponseAsync("a private question", new ChatOptions { ConversationId = "c-1", AdditionalProperties = new() { ["raindrop.user_id"] = "u-1" } });
+
+        var item = Assert.Single(await h.TrackedAsync(i => i.Count >= 1));
+        Assert.Null(item["ai_data"]);
+        Assert.DoesNotContain("\"output\"", item.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("private", item.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("u-1", (string?)item["user_id"]);
+        Assert.Equal("chat", (string?)item["event"]);
+        Assert.Equal(ScriptedChatClient.ResponseModel, (string?)item["properties"]!["model"]);
+        Assert.Equal(3, (long)item["properties"]!["output_tokens"]!);
+    }
+
+    [Fact]
     public async Task The_UserIdResolver_names_the_user_and_the_options_name_the_event()
     {
         await using var h = new ChatHarness();

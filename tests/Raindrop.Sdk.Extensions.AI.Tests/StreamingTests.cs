@@ -117,6 +117,93 @@ public class StreamingTests
         Assert.Equal("Hello wor", (string?)ev["ai_data"]!["output"]);
     }
 
+    [Theory]
+    [InlineData("R")]
+    [InlineData("RF")]
+    [InlineData("FR")]
+    public async Task A_stream_never_disposed_ends_its_span_with_what_arrived_when_the_interaction_finishes(string order)
+    {
+        await using var h = new ChatHarness();
+        using var chat = h.Pipeline(order);
+        var eventId = ChatHarness.NewId();
+        var interaction = h.Begin(eventId);
+
+        // Read two chunks by hand and walk away: no DisposeAsync, as an app that stops reading might.
+        var updates = chat.GetStreamingResponseAsync("never disposed").GetAsyncEnumerator();
+        Assert.True(await updates.MoveNextAsync());
+        Assert.True(await updates.MoveNextAsync());
+        await interaction.FinishAsync();
+
+        var spans = await h.SpansAsync(s => s.Any(x => x.Name == "chat.llm"));
+        var llm = Assert.Single(spans, s => s.Name == "chat.llm");
+        Assert.Equal(eventId, llm.EventId);
+        Assert.Equal("Hello ", llm.Attr(Attr.Completion0));
+        Assert.Equal(true, llm.Attributes["raindrop.stream.abandoned"]);
+        var root = Assert.Single(spans, s => s.Name == "ask.workflow");
+        Assert.Equal(root.TraceId, llm.TraceId);
+        GC.KeepAlive(updates);
+    }
+
+    [Fact]
+    public async Task A_stream_never_disposed_in_an_interaction_never_finished_ends_its_span_when_the_client_closes()
+    {
+        await using var h = new ChatHarness();
+        using var chat = h.Pipeline("RF");
+        var eventId = ChatHarness.NewId();
+        h.Begin(eventId);
+
+        var updates = chat.GetStreamingResponseAsync("left open").GetAsyncEnumerator();
+        Assert.True(await updates.MoveNextAsync());
+        await h.Client.DisposeAsync();
+
+        var llm = Assert.Single(OtlpReader.ReadAll(h.Api.Bodies("traces")), s => s.Name == "chat.llm");
+        Assert.Equal(eventId, llm.EventId);
+        Assert.Equal("Hel", llm.Attr(Attr.Completion0));
+        GC.KeepAlive(updates);
+    }
+
+    [Fact]
+    public async Task A_stream_never_disposed_outside_an_interaction_ends_its_span_when_the_client_flushes()
+    {
+        await using var h = new ChatHarness();
+        using var chat = h.Chat();
+
+        var updates = chat.GetStreamingResponseAsync("never disposed", new ChatOptions { AdditionalProperties = new() { ["raindrop.user_id"] = "u-1" } }).GetAsyncEnumerator();
+        Assert.True(await updates.MoveNextAsync());
+        Assert.True(await updates.MoveNextAsync());
+
+        var spans = await h.SpansAsync(s => s.Any(x => x.Name == "chat.llm")); // flushes first
+        var llm = Assert.Single(spans, s => s.Name == "chat.llm");
+        Assert.Equal("Hello ", llm.Attr(Attr.Completion0));
+        Assert.Equal(true, llm.Attributes["raindrop.stream.abandoned"]);
+        GC.KeepAlive(updates);
+    }
+
+    [Fact]
+    public async Task A_stream_broken_off_inside_a_tool_loop_records_each_model_call_as_far_as_it_got()
+    {
+        await using var h = new ChatHarness();
+        using var chat = h.Pipeline("RF");
+        var eventId = ChatHarness.NewId();
+        var interaction = h.Begin(eventId);
+
+        var taken = 0;
+        await foreach (var u in chat.GetStreamingResponseAsync("stop early"))
+        {
+            if (++taken == 3)
+            {
+                break;
+            }
+        }
+
+        await interaction.FinishAsync();
+
+        var spans = await h.SpansAsync(s => s.Any(x => x.Name == "chat.llm"));
+        var llm = Assert.Single(spans, s => s.Name == "chat.llm");
+        Assert.Equal("Hello wor", llm.Attr(Attr.Completion0));
+        Assert.Equal(true, llm.Attributes["raindrop.stream.abandoned"]);
+    }
+
     /// <summary>Streams the inner model's updates and remembers each instance it handed out.</summary>
     private sealed class RecordingStream(IChatClient inner, List<ChatResponseUpdate> produced) : DelegatingChatClient(inner)
     {

@@ -5,7 +5,7 @@ namespace Raindrop.Sdk.Extensions.AI.Tests;
 
 /// <summary>
 /// Tools run by FunctionInvokingChatClient, in both builder orders: inside UseRaindrop() (Raindrop sees one call
-/// for the whole loop) and outside it (Raindrop sees each model call).
+/// for the whole loop and splits it into its model calls) and outside it (Raindrop sees each model call).
 /// </summary>
 public class ToolCallTests
 {
@@ -32,24 +32,18 @@ public class ToolCallTests
 
         Assert.Equal("The weather: sunny in Paris", response.Text);
         Assert.Equal(2, h.Model.Calls.Count);
-        var spans = await h.SpansAsync(s => s.Any(x => x.Name == "get_weather.tool") && s.Count(x => x.Name == "chat.llm") == (functionsInside ? 1 : 2));
+        var spans = await h.SpansAsync(s => s.Any(x => x.Name == "get_weather.tool") && s.Count(x => x.Name == "chat.llm") == 2);
         var toolSpan = Assert.Single(spans, s => s.Name == "get_weather.tool");
         Assert.Equal(eventId, toolSpan.EventId);
         Assert.Equal("tool", toolSpan.Attr(Attr.Kind));
         Assert.Contains("Paris", toolSpan.Attr(Attr.Input), StringComparison.Ordinal);
         Assert.Contains("sunny in Paris", toolSpan.Attr(Attr.Output), StringComparison.Ordinal);
         var llms = spans.Where(s => s.Name == "chat.llm").ToList();
-        Assert.Equal(functionsInside ? 1 : 2, llms.Count);
+        Assert.Equal(2, llms.Count); // one per model call, in both orders
         Assert.All(llms, l => Assert.Equal(eventId, l.EventId));
         Assert.All(spans.Where(s => s.EventId == eventId), s => Assert.Equal(llms[0].TraceId, s.TraceId));
-        if (functionsInside)
-        {
-            Assert.Equal(llms[0].SpanId, toolSpan.ParentSpanId); // the tool ran inside the recorded call
-        }
-        else
-        {
-            Assert.Equal("get_weather", llms.Single(l => l.Attr(Attr.FinishReason) == "tool_calls").Attr("gen_ai.completion.0.tool_calls.0.name"));
-        }
+        Assert.Equal("get_weather", llms.Single(l => l.Attr(Attr.FinishReason) == "tool_calls").Attr("gen_ai.completion.0.tool_calls.0.name"));
+        Assert.All(llms, l => Assert.Equal(toolSpan.ParentSpanId, l.ParentSpanId)); // siblings under the interaction's root
 
         var ev = await h.InteractionEventAsync(eventId);
         Assert.Equal("Weather in Paris?", (string?)ev["ai_data"]!["input"]);
@@ -60,7 +54,7 @@ public class ToolCallTests
 
     [Theory]
     [MemberData(nameof(Orders))]
-    public async Task A_streamed_tool_round_trip_is_recorded_too_and_nests_under_the_call_when_functions_run_inside(bool functionsInside)
+    public async Task A_streamed_tool_round_trip_is_recorded_too_as_one_llm_span_per_model_call(bool functionsInside)
     {
         await using var h = new ChatHarness();
         h.Model.Answer = ScriptedChatClient.WeatherTool;
@@ -81,14 +75,11 @@ public class ToolCallTests
         await interaction.FinishAsync();
 
         Assert.Equal("The weather: sunny in Paris", text);
-        var spans = await h.SpansAsync(s => s.Any(x => x.Name == "get_weather.tool") && s.Count(x => x.Name == "chat.llm") == (functionsInside ? 1 : 2));
+        var spans = await h.SpansAsync(s => s.Any(x => x.Name == "get_weather.tool") && s.Count(x => x.Name == "chat.llm") == 2);
         var toolSpan = Assert.Single(spans, s => s.Name == "get_weather.tool");
         Assert.Equal(eventId, toolSpan.EventId);
         Assert.Contains("sunny in Paris", toolSpan.Attr(Attr.Output), StringComparison.Ordinal);
-        if (functionsInside)
-        {
-            Assert.Equal(Assert.Single(spans, s => s.Name == "chat.llm").SpanId, toolSpan.ParentSpanId);
-        }
+        Assert.Equal(2, spans.Count(s => s.Name == "chat.llm"));
 
         var ev = await h.InteractionEventAsync(eventId);
         Assert.Equal("The weather: sunny in Paris", (string?)ev["ai_data"]!["output"]);
@@ -134,7 +125,7 @@ public class ToolCallTests
         await chat.GetResponseAsync(history, new ChatOptions { Tools = [tool] }); // the old call and result ride along
         await interaction.FinishAsync();
 
-        var spans = await h.SpansAsync(s => s.Count(x => x.Name == "chat.llm") >= (functionsInside ? 2 : 3));
+        var spans = await h.SpansAsync(s => s.Count(x => x.Name == "chat.llm") >= 3);
         Assert.Single(spans, s => s.Name == "get_weather.tool");
     }
 

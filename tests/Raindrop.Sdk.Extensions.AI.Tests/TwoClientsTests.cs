@@ -31,13 +31,13 @@ public class TwoClientsTests
 
         Assert.Equal("question for A", (string?)(await a.InteractionEventAsync(idA))["ai_data"]!["input"]);
         Assert.Equal("question for B", (string?)(await b.InteractionEventAsync(idB))["ai_data"]!["input"]);
-        var spansA = await a.SpansAsync(s => s.Any(x => x.Name == "get_weather.tool") && s.Count(x => x.Name == "chat.llm") >= 2);
+        var spansA = await a.SpansAsync(s => s.Any(x => x.Name == "get_weather.tool") && s.Count(x => x.Name == "chat.llm") >= 3);
         var spansB = await b.SpansAsync(s => s.Any(x => x.Name == "get_weather.tool") && s.Count(x => x.Name == "chat.llm") >= 3);
         Assert.Single(spansA, s => s.Name == "get_weather.tool" && s.EventId == idA);
         Assert.Single(spansB, s => s.Name == "get_weather.tool" && s.EventId == idB);
         Assert.DoesNotContain(spansA, s => s.EventId == idB);
         Assert.DoesNotContain(spansB, s => s.EventId == idA);
-        Assert.Equal(2, spansA.Count(s => s.Name == "chat.llm"));  // A's loop call and its single shot
+        Assert.Equal(3, spansA.Count(s => s.Name == "chat.llm"));  // A's loop (two model calls) and its single shot
         Assert.Equal(3, spansB.Count(s => s.Name == "chat.llm"));  // B's two model calls and its single shot
         Assert.Equal("ua", (string?)Assert.Single(await a.TrackedAsync(i => i.Count >= 1))["user_id"]);
         Assert.Equal("ub", (string?)Assert.Single(await b.TrackedAsync(i => i.Count >= 1))["user_id"]);

@@ -10,6 +10,7 @@ public sealed partial class Interaction
     private long _llmInputTokens;
     private long _llmOutputTokens;
     private bool _middlewareRecords;
+    private List<Action>? _openSpans;
 
     /// <summary>
     /// Records one LLM call: <paramref name="input"/> and <paramref name="model"/> are kept only when the
@@ -69,6 +70,55 @@ public sealed partial class Interaction
         if (!Volatile.Read(ref _middlewareRecords))
         {
             RecordLlmCall(input: null, output: null, model, inputTokens, outputTokens);
+        }
+    }
+
+    /// <summary>
+    /// Registers how to end a span an integration keeps open across calls it does not control (a streamed chat call
+    /// whose enumerator the app may never dispose): <paramref name="end"/> runs once when the interaction finishes or
+    /// closes, unless <see cref="ForgetOpenSpan"/> removed it first. Returns false (and keeps nothing) after finish.
+    /// </summary>
+    internal bool TrackOpenSpan(Action end)
+    {
+        lock (_gate)
+        {
+            if (_finished)
+            {
+                return false;
+            }
+
+            (_openSpans ??= []).Add(end);
+            return true;
+        }
+    }
+
+    /// <summary>Forgets a span registered with <see cref="TrackOpenSpan"/> (it ended on its own).</summary>
+    internal void ForgetOpenSpan(Action end)
+    {
+        lock (_gate)
+        {
+            _openSpans?.Remove(end);
+        }
+    }
+
+    /// <summary>Ends the spans still open (at finish or close, before the root span ends). Each callback contains its own failures.</summary>
+    internal void EndOpenSpans()
+    {
+        List<Action>? open;
+        lock (_gate)
+        {
+            open = _openSpans;
+            _openSpans = null;
+        }
+
+        if (open is null)
+        {
+            return;
+        }
+
+        foreach (var end in open)
+        {
+            end();
         }
     }
 

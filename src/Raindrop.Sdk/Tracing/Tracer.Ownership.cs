@@ -53,6 +53,7 @@ internal sealed partial class Tracer
     /// <summary>Ends an interaction's root span, if it has one (at finish or close), giving the flow back its own span.</summary>
     public static void EndRoot(Interaction interaction)
     {
+        interaction.EndOpenSpans(); // spans an integration could not end itself (a stream never disposed) end inside the root
         if (interaction.TakeRootSpan() is { } root)
         {
             var current = Activity.Current;
@@ -107,6 +108,18 @@ internal sealed partial class Tracer
                 Associate(data, interaction);
             }
         }
+    }
+
+    /// <summary>
+    /// The span an integration's work inside <paramref name="interaction"/> should run under (the chat middleware makes
+    /// it current around the inner pipeline, so spans the AI libraries start there join the interaction's trace): the
+    /// current span when it already belongs to the interaction, else the interaction's root, created now (so the event
+    /// gets its <c>trace_id</c>). Null when nothing listens.
+    /// </summary>
+    public static Activity? ParentFor(Interaction interaction)
+    {
+        var current = Activity.Current;
+        return BelongsTo(current, interaction) ? current : EnsureRoot(interaction, current);
     }
 
     /// <summary>The client a span (or its nearest ancestor) was made by or belongs to, if any.</summary>

@@ -205,10 +205,10 @@ internal sealed partial class Tracer
         return new RaindropSpan(this, Start(interaction, kind, name, options), previous);
     }
 
-    public RaindropSpan StartLlm(Interaction? interaction, string model, IReadOnlyList<LlmMessage>? prompt, string? name)
+    public RaindropSpan StartLlm(Interaction? interaction, string model, IReadOnlyList<LlmMessage>? prompt, string? name, DateTimeOffset startTime = default)
     {
         var previous = Activity.Current;
-        var activity = Start(interaction, SpanAttributes.KindLlm, name ?? "chat", null);
+        var activity = Start(interaction, SpanAttributes.KindLlm, name ?? "chat", null, startTime);
         if (activity is { IsAllDataRequested: true })
         {
             try

@@ -63,6 +63,28 @@ internal sealed class ChatHarness : IAsyncDisposable
         return builder.Build();
     }
 
+    /// <summary>
+    /// A pipeline in the given order, outermost first: <c>R</c> UseRaindrop(Client), <c>O</c> UseOpenTelemetry (with
+    /// sensitive data), <c>F</c> UseFunctionInvocation (with <paramref name="additionalTools"/> as its AdditionalTools).
+    /// <paramref name="model"/> replaces the scripted model at the bottom when given.
+    /// </summary>
+    public IChatClient Pipeline(string order, IList<AITool>? additionalTools = null, IChatClient? model = null, Action<RaindropChatClientOptions>? configure = null)
+    {
+        var builder = new ChatClientBuilder(model ?? Model);
+        foreach (var layer in order)
+        {
+            builder = layer switch
+            {
+                'R' => builder.UseRaindrop(Client, configure),
+                'O' => builder.UseOpenTelemetry(configure: c => c.EnableSensitiveData = true),
+                'F' => builder.UseFunctionInvocation(configure: f => f.AdditionalTools = additionalTools),
+                _ => throw new ArgumentException(order, nameof(order)),
+            };
+        }
+
+        return builder.Build();
+    }
+
     public Interaction Begin(string eventId, string? input = null, string? model = null) =>
         Client.Begin(new InteractionOptions { UserId = "user-1", Event = "ask", EventId = eventId, ConvoId = "convo-1", Input = input, Model = model });
 
