@@ -13,6 +13,23 @@ internal sealed partial class ChatCall
     private Late? _late;
     private List<(DateTimeOffset? FirstStart, DateTimeOffset? LastEnd)>? _toolTimes;
 
+    /// <summary>
+    /// An M.E.AI <c>chat</c> span around a whole tool loop is not one model call: the middleware writes one LLM span
+    /// per round trip, and that span stays in the tree as a task (WIRE.md §7: one LLM span per model call). Marked
+    /// while it is open (from the first tool call of the loop), so the mark is exported with it.
+    /// </summary>
+    internal static void MarkLoopSpan(Activity? inside)
+    {
+        for (var a = inside; a is not null; a = a.Parent)
+        {
+            if (a.Source.Name != Tracing.RaindropActivitySource.Name && a.GetTagItem("gen_ai.operation.name") is "chat")
+            {
+                a.SetTag(Tracing.SpanAttributes.SpanKind, Tracing.SpanAttributes.KindTask);
+                return;
+            }
+        }
+    }
+
     private void BeginRounds(IEnumerable<ChatMessage> messages, ChatOptions? options, bool loopSpan)
     {
         _loopSpan = loopSpan;

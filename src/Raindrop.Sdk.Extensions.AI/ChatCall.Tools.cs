@@ -33,6 +33,11 @@ internal sealed partial class ChatCall
     public async ValueTask<object?> InvokeToolAsync(FunctionInvocationContext context, Func<ValueTask<object?>> invoke)
     {
         NoteToolStart(context.Iteration);
+        if (_loopSpan)
+        {
+            MarkLoopSpan(System.Diagnostics.Activity.Current);
+        }
+
         var span = _recordTools ? StartTool(context.Function.Name, context.Arguments) : null;
         try
         {

@@ -107,6 +107,7 @@ internal sealed partial class ChatCall
             {
                 if (owner.Above.IsLoop(above, out var deferred))
                 {
+                    MarkLoopSpan(above);
                     deferred?.WriteLate();
                     decision = decision with { LlmElsewhere = false, Above = null };
                 }

@@ -54,8 +54,17 @@ public class PipelineOrderTests
         Assert.True(spans.Count(SpanQueries.IsTool) == 1, $"tool spans outside the interaction's trace; {SpanQueries.Describe(spans)}");
 
         // Each model call its own usage and its own prompt: only the second carries the tool's result.
+        // Known limit (README "Chat middleware"): above UseFunctionInvocation a whole (not streamed) loop returns only
+        // its summed usage and no round trip's own, so those spans carry none; the event's totals stay exact.
+        // (UseOpenTelemetry() below the loop records each round trip's usage on its own span.)
+        var raindropAboveLoop = order.IndexOf('R', StringComparison.Ordinal) < order.IndexOf('F', StringComparison.Ordinal)
+            && order.IndexOf('O', StringComparison.Ordinal) < order.IndexOf('F', StringComparison.Ordinal);
         var expectedUsage = app.OpenAi.Calls.Select(c => ((long?)c.InputTokens, (long?)c.OutputTokens)).OrderBy(u => u.Item1);
-        Assert.Equal(expectedUsage, trace.Llm.Select(SpanQueries.Usage).OrderBy(u => u.Input));
+        var noRoundTripUsage = app.OpenAi.Calls.Select(_ => ((long?)null, (long?)null));
+        Assert.Equal(raindropAboveLoop && !stream ? noRoundTripUsage : expectedUsage, trace.Llm.Select(SpanQueries.Usage).OrderBy(u => u.Input));
+        var final = app.Sink.Interaction(eventId)!;
+        Assert.Equal(app.OpenAi.Calls.Sum(c => c.InputTokens), (int?)final["properties"]?["input_tokens"]);
+        Assert.Equal(app.OpenAi.Calls.Sum(c => c.OutputTokens), (int?)final["properties"]?["output_tokens"]);
         Assert.Single(trace.Llm, s => s.AllText.Contains(Weather.ToolResultToken, StringComparison.Ordinal));
 
         trace.AssertRootedAtWorkflow();

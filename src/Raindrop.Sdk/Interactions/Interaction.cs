@@ -20,6 +20,7 @@ public sealed partial class Interaction : IInteraction
     private string? _output;
     private string? _model;
     private string? _traceId;
+    private bool _hasSpans;
     private bool _dirty;
     private bool _finished;
     private long _lastChange;
@@ -187,19 +188,21 @@ public sealed partial class Interaction : IInteraction
         }
     }
 
-    /// <summary>Whether a span other than the root joined the interaction (then the root is exported, and the event has <c>trace_id</c>).</summary>
-    internal bool HasSpans => Volatile.Read(ref _traceId) is not null;
+    /// <summary>Whether a span other than the root joined the interaction (then the root is exported).</summary>
+    internal bool HasSpans => Volatile.Read(ref _hasSpans);
 
     /// <summary>A span joined the interaction: the event gets <c>properties.trace_id</c> (its trace's id), once.</summary>
     internal void NoteSpan(System.Diagnostics.ActivityTraceId traceId)
     {
-        if (Volatile.Read(ref _traceId) is not null)
+        if (Volatile.Read(ref _hasSpans))
         {
             return;
         }
 
         lock (_gate)
         {
+            // A span ended at finish (a stream never disposed) still makes the root worth exporting.
+            _hasSpans = true;
             if (_traceId is null && !_finished)
             {
                 _traceId = traceId.ToHexString();
