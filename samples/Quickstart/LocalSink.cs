@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Quickstart;
@@ -102,7 +103,9 @@ internal sealed class LocalSink : IAsyncDisposable
         {
             using var json = JsonDocument.Parse(buffer.ToArray());
             using var pretty = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(pretty, new JsonWriterOptions { Indented = true }))
+            // Indented, but with the characters as the SDK sent them: the default encoder would re-escape ' < > &
+            // and non-ASCII text as \uXXXX, which the SDK itself does not do.
+            using (var writer = new Utf8JsonWriter(pretty, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 json.WriteTo(writer);
             }

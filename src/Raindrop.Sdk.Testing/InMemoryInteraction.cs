@@ -99,7 +99,7 @@ public sealed partial class InMemoryInteraction : IInteraction, ISpanTarget
     }
 
     /// <inheritdoc />
-    public void AddAttachments(params IReadOnlyList<Attachment> attachments)
+    public void AddAttachments(params Attachment[] attachments)
     {
         ArgumentNullException.ThrowIfNull(attachments);
         foreach (var attachment in attachments)

@@ -42,7 +42,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
 
         _options = options;
         _time = options.TimeProvider ?? TimeProvider.System;
-        _logger = ContainedLogger.Create(options.LoggerFactory, "Raindrop.Sdk");
+        _logger = ContainedLogger.Create(options.LoggerFactory, "Raindrop.Sdk", options.DebugLogs);
         _input = new InputNormalizer(options, _time, _logger, _metrics);
         RaindropOptions.TryNormalizeEndpoint(options.Endpoint, out var baseUri);
         BaseUri = baseUri;

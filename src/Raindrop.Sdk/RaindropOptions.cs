@@ -68,7 +68,10 @@ public sealed partial class RaindropOptions
     /// <summary>Send nothing: every call is accepted and discarded. Default false.</summary>
     public bool Disabled { get; set; }
 
-    /// <summary>Log every request and its outcome at Information level (never the write key). Default false.</summary>
+    /// <summary>
+    /// Log every request and its outcome (never the write key): at Information level through <see cref="LoggerFactory"/>,
+    /// or as a line on standard error when there is none. Default false.
+    /// </summary>
     public bool DebugLogs { get; set; }
 
     /// <summary>How long an interaction's pending changes stay quiet before they are sent. Default 2 s.</summary>
@@ -107,7 +110,7 @@ public sealed partial class RaindropOptions
     /// <summary>The <see cref="System.Net.Http.HttpClient"/> to send with; the client does not dispose it.</summary>
     public HttpClient? HttpClient { get; set; }
 
-    /// <summary>Where the SDK's own logs go; none when null.</summary>
+    /// <summary>Where the SDK's own logs go; when null, warnings (and <see cref="DebugLogs"/> lines) go to standard error.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>The clock for timestamps, batching and retries; <see cref="System.TimeProvider.System"/> when null.</summary>

@@ -218,7 +218,7 @@ internal sealed class StepRunner(RaindropOptions baseOptions, TextWriter stdout)
 
         if (attachments is not null)
         {
-            interaction.AddAttachments(attachments);
+            interaction.AddAttachments([.. attachments]);
         }
 
         if (input is not null)

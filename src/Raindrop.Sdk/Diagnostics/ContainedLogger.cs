@@ -12,11 +12,15 @@ internal sealed class ContainedLogger : ILogger
 
     private ContainedLogger(ILogger inner) => _inner = inner;
 
-    public static ILogger Create(ILoggerFactory? factory, string category)
+    /// <summary>
+    /// The SDK's logger: the app's <paramref name="factory"/>'s, or with none, standard error (warnings, and with
+    /// <paramref name="debugLogs"/> a line per request too).
+    /// </summary>
+    public static ILogger Create(ILoggerFactory? factory, string category, bool debugLogs)
     {
         if (factory is null)
         {
-            return Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+            return new ContainedLogger(new StderrLogger(debugLogs ? LogLevel.Debug : LogLevel.Warning));
         }
 
         try

@@ -35,7 +35,7 @@ public interface IInteraction : IRaindropSpans, IAsyncDisposable, IDisposable
 
     /// <summary>Appends attachments, in order. An attachment without a <c>Value</c> throws <see cref="ArgumentException"/>.</summary>
     /// <param name="attachments">The attachments to add.</param>
-    void AddAttachments(params IReadOnlyList<Attachment> attachments);
+    void AddAttachments(params Attachment[] attachments);
 
     /// <summary>Sets (replaces) the interaction's input (<c>ai_data.input</c>).</summary>
     /// <param name="input">What the user sent; required (<see cref="ArgumentNullException"/>).</param>

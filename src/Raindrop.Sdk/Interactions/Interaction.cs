@@ -93,7 +93,7 @@ public sealed partial class Interaction : IInteraction
 
     /// <summary>Appends attachments, in order.</summary>
     /// <param name="attachments">The attachments to add.</param>
-    public void AddAttachments(params IReadOnlyList<Attachment> attachments)
+    public void AddAttachments(params Attachment[] attachments)
     {
         var copy = _registry.Client.Input.Attachments(attachments, nameof(Interaction));
         if (copy is not null)

@@ -74,6 +74,9 @@ internal static class OtlpReader
 
     public static IReadOnlyList<OtlpSpan> ReadAll(IEnumerable<byte[]> bodies) => bodies.SelectMany(Read).ToList();
 
+    // Convert.ToHexStringLower is .NET 9+; the tests run on .NET 8 too.
+    private static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
+
     private static OtlpSpan Span(string scope, ReadOnlyMemory<byte> b)
     {
         string traceId = string.Empty, spanId = string.Empty, parent = string.Empty, name = string.Empty, statusMessage = string.Empty;
@@ -86,13 +89,13 @@ internal static class OtlpReader
             switch (f.Number)
             {
                 case 1:
-                    traceId = Convert.ToHexStringLower(f.Bytes.Span);
+                    traceId = Hex(f.Bytes.Span);
                     break;
                 case 2:
-                    spanId = Convert.ToHexStringLower(f.Bytes.Span);
+                    spanId = Hex(f.Bytes.Span);
                     break;
                 case 4:
-                    parent = Convert.ToHexStringLower(f.Bytes.Span);
+                    parent = Hex(f.Bytes.Span);
                     break;
                 case 5:
                     name = Encoding.UTF8.GetString(f.Bytes.Span);
@@ -116,7 +119,7 @@ internal static class OtlpReader
                     {
                         if (l.Number == 1)
                         {
-                            links.Add(Convert.ToHexStringLower(l.Bytes.Span));
+                            links.Add(Hex(l.Bytes.Span));
                         }
                     }
 
