@@ -65,7 +65,6 @@ internal readonly struct PropertyBag
     /// Snapshots an event's properties as <see cref="ValueSnapshot.Members"/> does, into a bag: a dictionary of one or
     /// two entries (the common case) is copied without an array.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static PropertyBag Snapshot(IEnumerable<KeyValuePair<string, object?>>? members, ref ValueSnapshot.Report report)
     {
         if (members is Dictionary<string, object?> { Count: > 0 and <= 2 } d)
@@ -108,7 +107,6 @@ internal readonly struct PropertyBag
     }
 
     /// <summary>For the size estimate: inline members cost their own estimate, the array its estimate.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public long EstimateSize()
     {
         long total = 2;

@@ -134,7 +134,6 @@ internal static class ValueSnapshot
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static KeyValuePair<string, object?>[] CopyMembers(IEnumerable<KeyValuePair<string, object?>> members, int depth, ref Report report)
     {
         // Sized from the count when there is one (one array, no list: this is the caller's hot path).
