@@ -84,3 +84,25 @@ internal sealed class DeliveryPipeline : IDisposable
             TaskScheduler.Default);
     }
 }
+
+/// <summary>
+/// The queue's two bounds, items and approximate bytes, shared by every route of a client. Items count against it from
+/// enqueue until their batch is written.
+/// </summary>
+internal sealed class QueueBudget(long maxItems, long maxBytes)
+{
+    private long _items;
+    private long _bytes;
+
+    public bool IsOver => Volatile.Read(ref _items) > maxItems || Volatile.Read(ref _bytes) > maxBytes;
+
+    /// <summary>At (or over) a bound: the next item makes it over.</summary>
+    public bool IsFull => Volatile.Read(ref _items) >= maxItems || Volatile.Read(ref _bytes) >= maxBytes;
+
+    /// <summary>Adds (or, negative, removes) items and their bytes.</summary>
+    public void Add(int items, long bytes)
+    {
+        Interlocked.Add(ref _items, items);
+        Interlocked.Add(ref _bytes, bytes);
+    }
+}

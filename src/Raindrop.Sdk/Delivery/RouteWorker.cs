@@ -5,11 +5,9 @@ namespace Raindrop.Delivery;
 /// <summary>
 /// One route's delivery, read top to bottom: a queue (<see cref="Channel{T}"/>) bounded by the client's item and byte
 /// budget with drop-oldest, and one loop that batches (count, bytes, interval), writes each batch once
-/// (<see cref="BatchSerializer"/>) and sends its bodies through an in-flight window: up to <c>MaxConcurrentRequests</c>
-/// at once, one while the route is failing (<see cref="FailuresBeforeNarrowing"/> failed attempts in a row, WIRE.md
-/// §5), never two with the same order key (partial updates of one interaction stay in order). Every item is settled
-/// once, by whoever holds it: the producer that evicts it, the loop, the request that carries it, or, past the close
-/// deadline, <see cref="Abandon"/> (held items and unsettled bodies are claimed under one lock, so never twice).
+/// (<see cref="BatchSerializer"/>) and starts a request per body through its <see cref="InFlightWindow"/>. Every item
+/// is counted once: by the producer that evicts it, or through the window (the loop, the request that carries it, or
+/// <see cref="Abandon"/> past the close deadline).
 /// </summary>
 /// <remarks>
 /// A flush is a drain target: a <see cref="FlushMarker"/> queued behind everything before it. The loop sends what it
@@ -19,30 +17,21 @@ namespace Raindrop.Delivery;
 /// </remarks>
 internal sealed class RouteWorker
 {
-    /// <summary>Failed attempts in a row after which the route keeps one request in flight (WIRE.md §5).</summary>
-    public const int FailuresBeforeNarrowing = 3;
-
     /// <summary>How many times more requests the partial route keeps in flight than a batched route.</summary>
     public const int PartialWindowFactor = 4;
 
     private readonly Route _route;
     private readonly Channel<QueuedItem> _queue = Channel.CreateUnbounded<QueuedItem>();
     private readonly QueueBudget _budget;
-    private readonly HttpTransport _transport;
     private readonly Outcomes _outcomes;
-    private readonly RetryCounters _retries;
     private readonly BatchSerializer _serializer;
     private readonly TimeProvider _time;
     private readonly CancellationToken _deadline;
     private readonly int _batchSize;
     private readonly int _maxBodyBytes;
-    private readonly int _maxInFlight;
     private readonly TimeSpan _interval;
     private readonly List<QueuedItem> _batch = [];
-    private readonly List<(Task Task, string? OrderKey)> _inFlight = [];
-    private readonly object _settleGate = new();
-    private readonly HashSet<RequestBody> _unsettled = []; // requests started and not yet counted
-    private int _held; // items taken into the batch and not yet in a request or counted
+    private readonly InFlightWindow _window;
     private long _batchBytes;
     private volatile bool _closing;
 
@@ -51,15 +40,13 @@ internal sealed class RouteWorker
         _route = route;
         _time = time;
         _budget = budget;
-        _transport = transport;
         _outcomes = outcomes;
-        _retries = outcomes.Retries(route);
         _deadline = closeDeadline;
         _batchSize = route.IsBatched ? options.BatchSize : 1;
         _maxBodyBytes = options.MaxBodyBytes;
         // The partial route carries one small update per request: a wider window, or a few requests waiting out a
         // backoff (a flapping server) would hold back every other interaction's updates.
-        _maxInFlight = Math.Max(1, options.MaxConcurrentRequests) * (route.IsBatched ? 1 : PartialWindowFactor);
+        _window = new InFlightWindow(route, options.MaxConcurrentRequests * (route.IsBatched ? 1 : PartialWindowFactor), transport, outcomes, closeDeadline);
         _interval = options.FlushInterval;
         _serializer = new BatchSerializer(options.MaxBodyBytes);
         Completion = Task.Run(RunAsync, CancellationToken.None);
@@ -100,6 +87,7 @@ internal sealed class RouteWorker
     public void Close()
     {
         _closing = true;
+        _window.Closing = true;
         _queue.Writer.TryComplete();
     }
 
@@ -109,13 +97,7 @@ internal sealed class RouteWorker
     /// </summary>
     public void Abandon()
     {
-        int count;
-        lock (_settleGate)
-        {
-            count = Interlocked.Exchange(ref _held, 0) + _unsettled.Sum(b => b.Count);
-            _unsettled.Clear();
-        }
-
+        var count = _window.ClaimAll();
         while (_queue.Reader.TryRead(out var item))
         {
             if (item is FlushMarker marker)
@@ -172,13 +154,13 @@ internal sealed class RouteWorker
             try
             {
                 await LoopAsync().ConfigureAwait(false);
-                await Task.WhenAll(_inFlight.Select(f => f.Task)).ConfigureAwait(false);
+                await _window.AllEnded().ConfigureAwait(false);
                 return;
             }
             catch (Exception ex)
             {
                 // A bug, not a delivery failure: count what the loop held, never let it reach the app, and go on.
-                _outcomes.Failed(_route, Claim(_batch.Count), ex);
+                _outcomes.Failed(_route, _window.Claim(_batch.Count), ex);
                 ReleaseBatch();
                 await Task.Delay(TimeSpan.FromMilliseconds(100)).ConfigureAwait(false); // no hot spin on a repeating bug
             }
@@ -197,8 +179,7 @@ internal sealed class RouteWorker
                 if (item is FlushMarker marker)
                 {
                     await SendBatchAsync().ConfigureAwait(false);
-                    _inFlight.RemoveAll(static f => f.Task.IsCompleted);
-                    marker.Complete(Task.WhenAll(_inFlight.Select(f => f.Task)));
+                    marker.Complete(_window.AllEnded());
                     continue;
                 }
 
@@ -210,7 +191,7 @@ internal sealed class RouteWorker
 
                 _batch.Add(item);
                 _batchBytes += item.EstimatedBytes;
-                Interlocked.Increment(ref _held);
+                _window.Hold();
                 if (_batch.Count >= _batchSize || _batchBytes >= _maxBodyBytes)
                 {
                     await SendBatchAsync().ConfigureAwait(false);
@@ -296,125 +277,13 @@ internal sealed class RouteWorker
 
         foreach (var body in bodies)
         {
-            await WaitForSlotAsync(body.OrderKey).ConfigureAwait(false);
-            if (_deadline.IsCancellationRequested)
-            {
-                CountHeld(body.Count, _outcomes.CloseDropped);
-                continue;
-            }
-
-            lock (_settleGate)
-            {
-                if (Claim(body.Count) < body.Count)
-                {
-                    continue; // Abandon counted them
-                }
-
-                _unsettled.Add(body);
-            }
-
-            _inFlight.Add((SendAsync(body), body.OrderKey));
+            await _window.StartAsync(body).ConfigureAwait(false);
         }
-    }
-
-    private async Task WaitForSlotAsync(string? orderKey)
-    {
-        while (true)
-        {
-            _inFlight.RemoveAll(static f => f.Task.IsCompleted);
-            var blocker = orderKey is null ? null : _inFlight.Find(f => f.OrderKey == orderKey).Task;
-            if (blocker is not null)
-            {
-                await blocker.ConfigureAwait(false);
-                continue;
-            }
-
-            // Closing uses the whole window: a failing route must not turn the drain into one request at a time.
-            var failing = !_closing && _retries.FailuresInARow >= FailuresBeforeNarrowing;
-            if (_inFlight.Count < (failing ? 1 : _maxInFlight))
-            {
-                return;
-            }
-
-            await Task.WhenAny(_inFlight.Select(f => f.Task)).ConfigureAwait(false);
-        }
-    }
-
-    private async Task SendAsync(RequestBody body)
-    {
-        try
-        {
-            var outcome = await _transport.SendAsync(_route, body, _retries, _deadline).ConfigureAwait(false);
-            if (outcome.Status is SendStatus.Delivered or SendStatus.Rejected or SendStatus.TooLarge)
-            {
-                _retries.Answered(); // an answer from a working server, even a rejection, widens the window again
-            }
-
-            if (outcome.Status == SendStatus.TooLarge && body.Count > 1)
-            {
-                var (first, second) = body.Split();
-                lock (_settleGate)
-                {
-                    if (!_unsettled.Remove(body))
-                    {
-                        return; // abandoned at the close deadline and counted
-                    }
-
-                    _unsettled.Add(first);
-                    _unsettled.Add(second);
-                }
-
-                await SendAsync(first).ConfigureAwait(false);
-                await SendAsync(second).ConfigureAwait(false);
-                return;
-            }
-
-            if (!TrySettle(body))
-            {
-                return; // abandoned at the close deadline and counted as dropped
-            }
-
-            _outcomes.Settle(_route, body, outcome);
-            if (outcome.Status == SendStatus.Delivered)
-            {
-                // A 2xx means the server read the whole body: the pooled buffer can go back. Any other ending leaves it
-                // to the GC, since the connection may still hold it.
-                body.Release();
-            }
-        }
-        catch (Exception ex)
-        {
-            if (TrySettle(body))
-            {
-                _outcomes.Failed(_route, body.Count, ex);
-            }
-        }
-    }
-
-    private bool TrySettle(RequestBody body)
-    {
-        lock (_settleGate)
-        {
-            return _unsettled.Remove(body);
-        }
-    }
-
-    /// <summary>Takes up to <paramref name="n"/> held items (fewer once Abandon has counted them).</summary>
-    private int Claim(int n)
-    {
-        int held, claimed;
-        do
-        {
-            held = Volatile.Read(ref _held);
-            claimed = Math.Min(held, n);
-        }
-        while (Interlocked.CompareExchange(ref _held, held - claimed, held) != held);
-        return claimed;
     }
 
     private void CountHeld(int n, Action<Route, int> count)
     {
-        if (Claim(n) is var claimed and > 0)
+        if (_window.Claim(n) is var claimed and > 0)
         {
             count(_route, claimed);
         }
@@ -425,27 +294,5 @@ internal sealed class RouteWorker
         _budget.Add(-_batch.Count, -_batchBytes);
         _batch.Clear();
         _batchBytes = 0;
-    }
-}
-
-/// <summary>
-/// The queue's two bounds, items and approximate bytes, shared by every route of a client. Items count against it from
-/// enqueue until their batch is written.
-/// </summary>
-internal sealed class QueueBudget(long maxItems, long maxBytes)
-{
-    private long _items;
-    private long _bytes;
-
-    public bool IsOver => Volatile.Read(ref _items) > maxItems || Volatile.Read(ref _bytes) > maxBytes;
-
-    /// <summary>At (or over) a bound: the next item makes it over.</summary>
-    public bool IsFull => Volatile.Read(ref _items) >= maxItems || Volatile.Read(ref _bytes) >= maxBytes;
-
-    /// <summary>Adds (or, negative, removes) items and their bytes.</summary>
-    public void Add(int items, long bytes)
-    {
-        Interlocked.Add(ref _items, items);
-        Interlocked.Add(ref _bytes, bytes);
     }
 }

@@ -327,7 +327,7 @@ public class RetryTests
 
         client.TrackAi(DeliveryKit.Ai("first"));
         // WIRE.md §5: the route is failing after 3 failed attempts in a row (one sporadic failure does not narrow it).
-        Assert.True(await FakeApi.Eventually(() => client.Statistics.Retried >= RouteWorker.FailuresBeforeNarrowing));
+        Assert.True(await FakeApi.Eventually(() => client.Statistics.Retried >= InFlightWindow.FailuresBeforeNarrowing));
         for (var i = 0; i < 10; i++)
         {
             client.TrackAi(DeliveryKit.Ai($"later-{i}"));
@@ -335,7 +335,7 @@ public class RetryTests
 
         // Give the worker time to misbehave: three more retries of the first request (BatchSize 1, so the later
         // items are due at once).
-        Assert.True(await FakeApi.Eventually(() => client.Statistics.Retried >= RouteWorker.FailuresBeforeNarrowing + 3));
+        Assert.True(await FakeApi.Eventually(() => client.Statistics.Retried >= InFlightWindow.FailuresBeforeNarrowing + 3));
         var seen = api.Bodies(Route).SelectMany(b => DeliveryKit.Ids(((JsonArray)JsonNode.Parse(b)!).Select(n => n!.AsObject()))).Distinct().ToList();
         Assert.Equal(["first"], seen);
 
