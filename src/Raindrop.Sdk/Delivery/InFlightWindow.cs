@@ -34,8 +34,15 @@ internal sealed class InFlightWindow
         _deadline = closeDeadline;
     }
 
-    /// <summary>Closing: the drain uses the whole window, so a failing route does not turn it into one request at a time.</summary>
-    public bool Closing { get; set; }
+    /// <summary>
+    /// Closing: the drain uses the whole window, so a failing route does not turn it into one request at a time, and
+    /// retries wait briefly (the close deadline bounds them).
+    /// </summary>
+    public bool Closing
+    {
+        get => _retries.Closing;
+        set => _retries.Closing = value;
+    }
 
     /// <summary>The loop took an item into its batch.</summary>
     public void Hold() => Interlocked.Increment(ref _held);

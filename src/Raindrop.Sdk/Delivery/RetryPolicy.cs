@@ -25,6 +25,9 @@ namespace Raindrop.Delivery;
 /// what <c>ExecuteOutcomeAsync</c> returns.</item>
 /// <item>Counts, when the context carries <see cref="RetryCounters"/> (<see cref="Rent"/>): each retried attempt adds to
 /// <see cref="RetryCounters.Retries"/> and <see cref="RetryCounters.FailuresInARow"/>. Nothing else leaves the pipeline.</item>
+/// <item>Hurries while <see cref="RetryCounters.Closing"/> is set: each wait is then 0.5–1× <c>RetryBaseDelay</c>
+/// (<c>Retry-After</c> included), since a close deadline, not the backoff, bounds what is left; a flapping server
+/// must not leave one unlucky request in a long backoff past it.</item>
 /// </list>
 /// </remarks>
 internal static class RetryPolicy
@@ -57,7 +60,10 @@ internal static class RetryPolicy
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
                 MaxDelay = maxDelay,
-                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, time, maxDelay)),
+                DelayGenerator = args => ValueTask.FromResult(
+                    args.Context.Properties.TryGetValue(CountersKey, out var counters) && counters is { Closing: true }
+                        ? options.RetryBaseDelay * (0.5 + (Random.Shared.NextDouble() / 2))
+                        : RetryAfter(args.Outcome.Result, time, maxDelay)),
                 OnRetry = args =>
                 {
                     if (args.Context.Properties.TryGetValue(CountersKey, out var counters))
@@ -132,12 +138,20 @@ internal sealed class RetryCounters
 {
     private long _retries;
     private int _failuresInARow;
+    private bool _closing;
 
     /// <summary>Attempts that failed and were retried.</summary>
     public long Retries => Interlocked.Read(ref _retries);
 
     /// <summary>Failed attempts since the last answer from a working server.</summary>
     public int FailuresInARow => Volatile.Read(ref _failuresInARow);
+
+    /// <summary>Set once its owner is closing: later waits are short (see <see cref="RetryPolicy"/>).</summary>
+    public bool Closing
+    {
+        get => Volatile.Read(ref _closing);
+        set => Volatile.Write(ref _closing, value);
+    }
 
     /// <summary>An attempt failed and is retried.</summary>
     public void AttemptFailed()

@@ -33,6 +33,10 @@ internal sealed partial class InteractionRegistry : IDisposable
         _logger = logger;
         _evictions = new RateLimiter(time);
         _sweep = new PartialSweep(Snapshot, Send, time, options.PartialFlushInterval, logger);
+        if (client.IsEnabled)
+        {
+            _sweep.Start();
+        }
     }
 
     public RaindropClient Client { get; }
@@ -184,7 +188,6 @@ internal sealed partial class InteractionRegistry : IDisposable
 
             _open[interaction.EventId] = interaction;
             interaction.Node = _order.AddLast(interaction);
-            _sweep.EnsureStarted();
             if (_open.Count > _options.MaxOpenInteractions && _order.First is { } oldest)
             {
                 evicted = oldest.Value;
