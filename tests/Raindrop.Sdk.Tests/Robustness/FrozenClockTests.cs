@@ -33,6 +33,27 @@ public sealed class FrozenClockTests
     }
 
     [Fact]
+    public async Task With_a_frozen_fake_clock_RequestTimeout_still_ends_an_attempt_to_a_hung_server()
+    {
+        using var api = new FakeApi();
+        api.Script("events/track", r => r.WithDelay(TimeSpan.FromSeconds(30)).WithStatusCode(204));
+        var clock = new FakeTimeProvider(Start);
+        var client = api.Client(o =>
+        {
+            o.TimeProvider = clock;
+            o.RequestTimeout = TimeSpan.FromMilliseconds(300);
+            o.FlushTimeout = TimeSpan.FromMilliseconds(200);
+            o.CloseTimeout = TimeSpan.FromSeconds(1);
+        });
+        client.Track(new TrackEvent { UserId = "u", Event = "e" });
+        Assert.False(await client.FlushAsync()); // sends the batch now, whatever the app's clock says
+
+        // The attempt is cut by RequestTimeout in real time and retried (its backoff then waits on the frozen clock).
+        Assert.True(await FakeApi.Eventually(() => client.Statistics.Retried >= 1));
+        await client.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
     public async Task The_batch_interval_and_timestamps_follow_the_apps_clock()
     {
         using var api = new FakeApi();
