@@ -33,6 +33,8 @@ internal sealed class RouteWorker
     private readonly List<QueuedItem> _batch = [];
     private readonly InFlightWindow _window;
     private long _batchBytes;
+    private int _wanted; // items the waiting loop needs to fill its batch (0: not waiting for more)
+    private TaskCompletionSource? _bell;
     private volatile bool _closing;
 
     public RouteWorker(Route route, RaindropOptions options, TimeProvider time, QueueBudget budget, HttpTransport transport, Outcomes outcomes, CancellationToken closeDeadline)
@@ -73,6 +75,11 @@ internal sealed class RouteWorker
             EvictOldest();
         }
 
+        if (Volatile.Read(ref _wanted) is var wanted and > 0 && _queue.Reader.Count >= wanted)
+        {
+            Ring();
+        }
+
         return true;
     }
 
@@ -80,7 +87,13 @@ internal sealed class RouteWorker
     public Task FlushAsync()
     {
         var marker = new FlushMarker();
-        return _queue.Writer.TryWrite(marker) ? marker.Done : Completion;
+        if (!_queue.Writer.TryWrite(marker))
+        {
+            return Completion;
+        }
+
+        Ring();
+        return marker.Done;
     }
 
     /// <summary>Stops intake; the loop sends what is left without waiting for the batch interval, and ends.</summary>
@@ -89,6 +102,16 @@ internal sealed class RouteWorker
         _closing = true;
         _window.Closing = true;
         _queue.Writer.TryComplete();
+        Ring();
+    }
+
+    /// <summary>Wakes the loop if it waits to fill a partial batch (a flush, close, a full queue, enough items).</summary>
+    private void Ring()
+    {
+        if (Interlocked.Exchange(ref _wanted, 0) > 0)
+        {
+            Volatile.Read(ref _bell)?.TrySetResult();
+        }
     }
 
     /// <summary>
@@ -144,6 +167,7 @@ internal sealed class RouteWorker
         if (dropped > 0)
         {
             _outcomes.QueueFull(_route, dropped);
+            Ring(); // a partial batch must go now, or newer items evict older ones while it waits
         }
     }
 
@@ -225,11 +249,18 @@ internal sealed class RouteWorker
                 continue; // the app's clock moved while the timer was armed
             }
 
-            var more = reader.WaitToReadAsync();
-            if (!more.IsCompleted)
+            // Wake when the queue can fill the batch, not on every item (a burst would pay one wake-up per call);
+            // armed before the re-check, so an item added in between is seen by one side or the other.
+            var bell = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _bell, bell);
+            var missing = _batchSize - _batch.Count;
+            Interlocked.Exchange(ref _wanted, missing);
+            if (reader.Count < missing && !_closing && !_budget.IsFull)
             {
-                await Task.WhenAny(more.AsTask(), due).ConfigureAwait(false);
+                await Task.WhenAny(bell.Task, due).ConfigureAwait(false);
             }
+
+            Interlocked.Exchange(ref _wanted, 0);
         }
     }
 
