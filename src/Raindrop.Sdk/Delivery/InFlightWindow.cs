@@ -16,6 +16,7 @@ internal sealed class InFlightWindow
     private readonly Route _route;
     private readonly int _max;
     private readonly HttpTransport _transport;
+    private readonly BatchSerializer _serializer;
     private readonly Outcomes _outcomes;
     private readonly RetryCounters _retries;
     private readonly CancellationToken _deadline;
@@ -24,9 +25,10 @@ internal sealed class InFlightWindow
     private readonly HashSet<RequestBody> _unsettled = [];
     private int _held;
 
-    public InFlightWindow(Route route, int max, HttpTransport transport, Outcomes outcomes, CancellationToken closeDeadline)
+    public InFlightWindow(Route route, RaindropOptions options, int max, HttpTransport transport, Outcomes outcomes, CancellationToken closeDeadline)
     {
         _route = route;
+        _serializer = new BatchSerializer(options.MaxBodyBytes);
         _max = Math.Max(1, max);
         _transport = transport;
         _outcomes = outcomes;
@@ -78,6 +80,40 @@ internal sealed class InFlightWindow
         return Task.WhenAll(_requests.Select(r => r.Task));
     }
 
+    /// <summary>
+    /// Writes held items to request bodies (once: every retry resends these bytes). Items that cannot be sent are counted
+    /// here: all of them past the close deadline, and any that cannot be written under 1 MiB.
+    /// </summary>
+    public List<RequestBody> Write(List<QueuedItem> batch, bool asArray)
+    {
+        if (_deadline.IsCancellationRequested)
+        {
+            CountHeld(batch.Count, _outcomes.CloseDropped);
+            return [];
+        }
+
+        List<RequestBody> bodies;
+        try
+        {
+            bodies = _serializer.Serialize(batch, asArray);
+        }
+        catch (Exception ex)
+        {
+            CountHeld(batch.Count, (r, n) => _outcomes.Failed(r, n, ex)); // a bug, not a delivery failure: the route lives on
+            _serializer.TakeCounts();
+            return [];
+        }
+
+        var (shrunk, failed) = _serializer.TakeCounts();
+        if (shrunk > 0)
+        {
+            _outcomes.Shrunk(_route, shrunk);
+        }
+
+        CountHeld(failed, (r, n) => _outcomes.Failed(r, n));
+        return bodies;
+    }
+
     /// <summary>Starts a request for <paramref name="body"/> (its items held) once the window has a place for it.</summary>
     public async Task StartAsync(RequestBody body)
     {
@@ -102,11 +138,7 @@ internal sealed class InFlightWindow
 
         if (_deadline.IsCancellationRequested)
         {
-            if (Claim(body.Count) is var late and > 0)
-            {
-                _outcomes.CloseDropped(_route, late);
-            }
-
+            CountHeld(body.Count, _outcomes.CloseDropped);
             return;
         }
 
@@ -172,6 +204,14 @@ internal sealed class InFlightWindow
             {
                 _outcomes.Failed(_route, body.Count, ex);
             }
+        }
+    }
+
+    private void CountHeld(int n, Action<Route, int> count)
+    {
+        if (n > 0 && Claim(n) is var claimed and > 0)
+        {
+            count(_route, claimed);
         }
     }
 

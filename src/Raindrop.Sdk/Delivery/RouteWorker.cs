@@ -24,9 +24,7 @@ internal sealed class RouteWorker
     private readonly Channel<QueuedItem> _queue = Channel.CreateUnbounded<QueuedItem>();
     private readonly QueueBudget _budget;
     private readonly Outcomes _outcomes;
-    private readonly BatchSerializer _serializer;
     private readonly TimeProvider _time;
-    private readonly CancellationToken _deadline;
     private readonly int _batchSize;
     private readonly int _maxBodyBytes;
     private readonly TimeSpan _interval;
@@ -43,14 +41,12 @@ internal sealed class RouteWorker
         _time = time;
         _budget = budget;
         _outcomes = outcomes;
-        _deadline = closeDeadline;
         _batchSize = route.IsBatched ? options.BatchSize : 1;
         _maxBodyBytes = options.MaxBodyBytes;
         // The partial route carries one small update per request: a wider window, or a few requests waiting out a
         // backoff (a flapping server) would hold back every other interaction's updates.
-        _window = new InFlightWindow(route, options.MaxConcurrentRequests * (route.IsBatched ? 1 : PartialWindowFactor), transport, outcomes, closeDeadline);
+        _window = new InFlightWindow(route, options, options.MaxConcurrentRequests * (route.IsBatched ? 1 : PartialWindowFactor), transport, outcomes, closeDeadline);
         _interval = options.FlushInterval;
-        _serializer = new BatchSerializer(options.MaxBodyBytes);
         Completion = Task.Run(RunAsync, CancellationToken.None);
     }
 
@@ -152,12 +148,13 @@ internal sealed class RouteWorker
             {
                 // A flush waits for the items before it, not for a place in the queue: it goes back at the tail (under
                 // overflow it may then also wait for a few items queued after it), or is done if the route has closed.
+                // Eviction stops there, so a queue of markers alone is never read round and round.
                 if (!_queue.Writer.TryWrite(marker))
                 {
                     marker.Complete(Task.CompletedTask);
                 }
 
-                continue;
+                break;
             }
 
             _budget.Add(-1, -oldest.EstimatedBytes);
@@ -267,56 +264,24 @@ internal sealed class RouteWorker
     /// <summary>Writes the batch to bodies (emptying it) and starts a request for each as the window allows.</summary>
     private async Task SendBatchAsync()
     {
-        var count = _batch.Count;
-        if (count == 0)
+        if (_batch.Count == 0)
         {
-            return;
-        }
-
-        if (_deadline.IsCancellationRequested)
-        {
-            CountHeld(count, _outcomes.CloseDropped);
-            ReleaseBatch();
             return;
         }
 
         List<RequestBody> bodies;
         try
         {
-            bodies = _serializer.Serialize(_batch, _route.IsBatched);
-        }
-        catch (Exception ex)
-        {
-            CountHeld(count, (r, n) => _outcomes.Failed(r, n, ex)); // a bug, not a delivery failure: the route lives on
-            return;
+            bodies = _window.Write(_batch, _route.IsBatched);
         }
         finally
         {
             ReleaseBatch();
         }
 
-        var (shrunk, failed) = _serializer.TakeCounts();
-        if (shrunk > 0)
-        {
-            _outcomes.Shrunk(_route, shrunk);
-        }
-
-        if (failed > 0)
-        {
-            CountHeld(failed, (r, n) => _outcomes.Failed(r, n));
-        }
-
         foreach (var body in bodies)
         {
             await _window.StartAsync(body).ConfigureAwait(false);
-        }
-    }
-
-    private void CountHeld(int n, Action<Route, int> count)
-    {
-        if (_window.Claim(n) is var claimed and > 0)
-        {
-            count(_route, claimed);
         }
     }
 
