@@ -189,26 +189,8 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<bool> FlushAsync(CancellationToken cancellationToken = default)
-    {
-        if (_pipeline is null || IsClosed)
-        {
-            return true;
-        }
-
-        Contain(Interactions.FlushPending);
-        var spans = SpanExport.FlushAsync(_options.FlushTimeout);
-        try
-        {
-            // Real time, whatever the app's clock (WIRE.md §5); the deadline only stops the wait: nothing is dropped.
-            await Task.WhenAll(_pipeline.FlushAsync(), spans).WaitAsync(_options.FlushTimeout, TimeProvider.System, cancellationToken).ConfigureAwait(false);
-            return await spans.ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> FlushAsync(CancellationToken cancellationToken = default) =>
+        _pipeline is null || IsClosed ? Task.FromResult(true) : _pipeline.FlushAllAsync(Interactions, SpanExport, _options.FlushTimeout, _logger, cancellationToken);
 
     /// <summary>
     /// Stops accepting calls, flushes unfinished interactions (as pending) and everything queued, and returns
@@ -229,7 +211,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
         {
             if (_pipeline is not null)
             {
-                await CloseAsync(_pipeline).ConfigureAwait(false);
+                await _pipeline.CloseAllAsync(Interactions, SpanExport, _options.CloseTimeout, _logger).ConfigureAwait(false);
             }
         }
         finally
@@ -297,40 +279,4 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     }
 
     internal void OnProcessExit(object? sender, EventArgs e) => Dispose();
-
-    // Unfinished interactions go out as pending first, then events and spans drain side by side under one deadline.
-    private async Task CloseAsync(DeliveryPipeline pipeline)
-    {
-        try
-        {
-            await Interactions.CloseAllAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Log.BackgroundError(_logger, ex);
-        }
-
-        try
-        {
-            await Task.WhenAll(pipeline.CloseAsync(_options.CloseTimeout), SpanExport.ShutdownAsync(_options.CloseTimeout)).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Log.BackgroundError(_logger, ex);
-        }
-
-        pipeline.Dispose();
-    }
-
-    private void Contain(Action stage)
-    {
-        try
-        {
-            stage();
-        }
-        catch (Exception ex)
-        {
-            Log.BackgroundError(_logger, ex);
-        }
-    }
 }

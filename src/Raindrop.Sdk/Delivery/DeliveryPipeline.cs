@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Raindrop.Diagnostics;
 
 namespace Raindrop.Delivery;
 
@@ -26,6 +28,61 @@ internal sealed class DeliveryPipeline : IDisposable
     public RouteWorker Signals => _workers[Route.Signals.Index];
 
     public RouteWorker Identify => _workers[Route.Identify.Index];
+
+    /// <summary>
+    /// The client's flush (WIRE.md §5): pending interaction updates are queued, then events and spans drain side by side;
+    /// true when all of it was delivered or permanently rejected within <paramref name="timeout"/> (real time, whatever
+    /// the app's clock). The deadline only stops the wait: nothing is dropped. Throws only for the caller's token.
+    /// </summary>
+    public async Task<bool> FlushAllAsync(Interactions.InteractionRegistry interactions, Tracing.TraceExport spans, TimeSpan timeout, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            interactions.FlushPending();
+        }
+        catch (Exception ex)
+        {
+            Log.BackgroundError(logger, ex);
+        }
+
+        var spansFlushed = spans.FlushAsync(timeout);
+        try
+        {
+            await Task.WhenAll(FlushAsync(), spansFlushed).WaitAsync(timeout, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            return await spansFlushed.ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The client's close: unfinished interactions go out as pending first, then events and spans drain side by side
+    /// under one deadline (<see cref="CloseAsync"/>). Never throws.
+    /// </summary>
+    public async Task CloseAllAsync(Interactions.InteractionRegistry interactions, Tracing.TraceExport spans, TimeSpan timeout, ILogger logger)
+    {
+        try
+        {
+            await interactions.CloseAllAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.BackgroundError(logger, ex);
+        }
+
+        try
+        {
+            await Task.WhenAll(CloseAsync(timeout), spans.ShutdownAsync(timeout)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.BackgroundError(logger, ex);
+        }
+
+        Dispose();
+    }
 
     /// <summary>Completes when everything queued before the call is delivered or has permanently failed.</summary>
     public Task FlushAsync() => Task.WhenAll(Array.ConvertAll(_workers, w => w.FlushAsync()));
