@@ -154,6 +154,11 @@ internal sealed class InputNormalizer
 
     private void Report(in ValueSnapshot.Report report)
     {
+        if (report.KeysCut > 0 && _cutWarnings.TryAcquire(report.KeysCut, out var cut))
+        {
+            Diagnostics.Log.IdentifierCut(_logger, cut, TextLimits.MaxKeyChars + 1, MaxIdChars);
+        }
+
         if (report.Failures == 0)
         {
             return;

@@ -20,7 +20,7 @@ internal static partial class Log
     [LoggerMessage(105, LogLevel.Error, "A Raindrop background task failed unexpectedly; it was restarted and the app was not affected.")]
     public static partial void BackgroundError(ILogger logger, Exception exception);
 
-    [LoggerMessage(106, LogLevel.Warning, "Raindrop cut {Count} identifier(s) over {Max} characters since the last report (at most one line per 30 s), the last one {Length} characters long; each ends in ...[truncated by raindrop].")]
+    [LoggerMessage(106, LogLevel.Warning, "Raindrop cut {Count} identifier(s) or property key(s) over {Max} characters since the last report (at most one line per 30 s), one of them at least {Length} characters long; each ends in ...[truncated by raindrop].")]
     public static partial void IdentifierCut(ILogger logger, long count, int length, int max);
 
     [LoggerMessage(101, LogLevel.Warning, "Raindrop client is closed: {Call} was ignored (further calls after close are not logged).")]

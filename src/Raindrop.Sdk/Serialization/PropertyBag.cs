@@ -100,7 +100,8 @@ internal readonly struct PropertyBag
             }
 
             var copy0 = ValueSnapshot.Member(first.Value, ref report);
-            return two ? Of(first.Key, copy0, second.Key, ValueSnapshot.Member(second.Value, ref report)) : Of(first.Key, copy0);
+            var key0 = ValueSnapshot.Key(first.Key, ref report);
+            return two ? Of(key0, copy0, ValueSnapshot.Key(second.Key, ref report), ValueSnapshot.Member(second.Value, ref report)) : Of(key0, copy0);
         }
 
         return From(ValueSnapshot.Members(members, ref report));

@@ -30,7 +30,7 @@ public sealed class FlappingServerTests
 
         // The default options but the endpoint: default batch interval, retry delays, window and close deadline.
         var options = new RaindropOptions { WriteKey = "test-write-key", Endpoint = api.Endpoint };
-        var client = new RaindropClient(options);
+        await using var client = new RaindropClient(options);
         for (var i = 0; i < 300; i++)
         {
             var interaction = client.Begin(new InteractionOptions { UserId = "u", Event = "chat", EventId = "int-" + i, Input = "hi" });

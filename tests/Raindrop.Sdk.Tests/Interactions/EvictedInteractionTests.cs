@@ -18,7 +18,7 @@ public sealed class EvictedInteractionTests
         var logs = new CapturingLoggerProvider();
         using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
         var clock = new FakeTimeProvider(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero)); // no quiet-period sweep meanwhile
-        var client = api.Client(o =>
+        await using var client = api.Client(o =>
         {
             o.MaxOpenInteractions = 10_000;
             o.TimeProvider = clock;

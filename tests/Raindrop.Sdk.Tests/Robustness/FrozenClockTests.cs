@@ -17,7 +17,7 @@ public sealed class FrozenClockTests
         using var api = new FakeApi();
         api.Script("events/track", r => r.WithStatusCode(503));
         var clock = new FakeTimeProvider(Start); // never advanced: a retry's backoff never ends on it
-        var client = api.Client(o =>
+        await using var client = api.Client(o =>
         {
             o.TimeProvider = clock;
             o.FlushTimeout = TimeSpan.FromMilliseconds(300);
@@ -26,7 +26,7 @@ public sealed class FrozenClockTests
         client.Track(new TrackEvent { UserId = "u", Event = "e", EventId = "frozen" });
 
         Assert.False(await client.FlushAsync().WaitAsync(TimeSpan.FromSeconds(20)));
-        Assert.True(api.Requests("events/track").Count >= 1);
+        Assert.True(await FakeApi.Eventually(() => api.Requests("events/track").Count >= 1));
 
         await client.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(1, client.Statistics.Dropped);
@@ -38,7 +38,7 @@ public sealed class FrozenClockTests
         using var api = new FakeApi();
         api.Script("events/track", r => r.WithDelay(TimeSpan.FromSeconds(30)).WithStatusCode(204));
         var clock = new FakeTimeProvider(Start);
-        var client = api.Client(o =>
+        await using var client = api.Client(o =>
         {
             o.TimeProvider = clock;
             o.RequestTimeout = TimeSpan.FromMilliseconds(300);

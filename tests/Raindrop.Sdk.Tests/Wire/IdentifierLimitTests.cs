@@ -65,7 +65,9 @@ public sealed class IdentifierLimitTests
     public async Task A_two_million_character_property_key_is_cut_and_the_other_properties_are_kept()
     {
         using var api = new FakeApi();
-        await using var client = api.Client();
+        var logs = new Delivery.CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        await using var client = api.Client(o => o.LoggerFactory = factory);
 
         client.Track(new TrackEvent
         {
@@ -82,6 +84,7 @@ public sealed class IdentifierLimitTests
         Assert.Equal(1024, key.Length);
         Assert.EndsWith(Marker, key, StringComparison.Ordinal);
         Assert.Equal(1024, properties["nested"]!.AsObject().Single().Key.Length);
+        Assert.Contains(logs.Records, r => r.Level == LogLevel.Warning && r.Message.Contains("property key", StringComparison.Ordinal));
     }
 
     [Fact]
