@@ -32,6 +32,7 @@ internal sealed class RouteWorker
     private readonly InFlightWindow _window;
     private long _batchBytes;
     private int _wanted; // items the waiting loop needs to fill its batch (0: not waiting for more)
+    private int _markers; // flush markers queued and not yet reached by the loop
     private TaskCompletionSource? _bell;
     private volatile bool _closing;
 
@@ -83,8 +84,10 @@ internal sealed class RouteWorker
     public Task FlushAsync()
     {
         var marker = new FlushMarker();
+        Interlocked.Increment(ref _markers);
         if (!_queue.Writer.TryWrite(marker))
         {
+            Interlocked.Decrement(ref _markers);
             return Completion;
         }
 
@@ -199,6 +202,7 @@ internal sealed class RouteWorker
             {
                 if (item is FlushMarker marker)
                 {
+                    Interlocked.Decrement(ref _markers);
                     await SendBatchAsync().ConfigureAwait(false);
                     marker.Complete(_window.AllEnded());
                     continue;
@@ -252,7 +256,7 @@ internal sealed class RouteWorker
             Volatile.Write(ref _bell, bell);
             var missing = _batchSize - _batch.Count;
             Interlocked.Exchange(ref _wanted, missing);
-            if (reader.Count < missing && !_closing && !_budget.IsFull)
+            if (reader.Count < missing && !_closing && !_budget.IsFull && Volatile.Read(ref _markers) == 0)
             {
                 await Task.WhenAny(bell.Task, due).ConfigureAwait(false);
             }
