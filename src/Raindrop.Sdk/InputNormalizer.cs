@@ -13,23 +13,50 @@ internal sealed class InputNormalizer
     private readonly int _maxTextChars;
     private readonly TimeProvider _time;
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
-    private readonly Diagnostics.SdkMetrics _metrics;
+    private readonly Delivery.Outcomes _metrics;
+    private readonly Diagnostics.RateLimiter _cutWarnings;
     private readonly Diagnostics.RateLimiter _unserializableWarnings;
     private int _warnedRedactor;
 
     public const string RedactionFailed = "<REDACTION FAILED>";
 
-    public InputNormalizer(RaindropOptions options, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger, Diagnostics.SdkMetrics metrics)
+    public InputNormalizer(RaindropOptions options, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger, Delivery.Outcomes metrics)
     {
         _logger = logger;
         _metrics = metrics;
         _unserializableWarnings = new Diagnostics.RateLimiter(time);
+        _cutWarnings = new Diagnostics.RateLimiter(time);
         _redactor = options.RedactPii ? options.Redactor ?? PiiRedactor.Instance : null;
         _maxTextChars = options.MaxTextFieldChars;
         _time = time;
     }
 
-    public static string NewEventId() => EventIds.New();
+    /// <summary>The longest identifier sent (WIRE.md §2); a longer one is cut to this, ending in the marker.</summary>
+    public const int MaxIdChars = 1024;
+
+    /// <summary>A new event id: a lowercase UUID v4, as the TypeScript SDK's <c>randomUUID</c>.</summary>
+    public static string NewEventId() => Guid.NewGuid().ToString();
+
+    /// <summary>Cuts an identifier over <see cref="MaxIdChars"/> (the same cut for the same input), with a rate-limited warning.</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
+    public string? Id(string? value)
+    {
+        if (value is null || value.Length <= MaxIdChars)
+        {
+            return value;
+        }
+
+        if (_cutWarnings.TryAcquire(1, out var total))
+        {
+            Diagnostics.Log.IdentifierCut(_logger, total, value.Length, MaxIdChars);
+        }
+
+        return TextLimits.Truncate(value, MaxIdChars);
+    }
+
+    /// <summary>A signal with its identifiers cut as <see cref="Id"/> does (the same instance when nothing is cut).</summary>
+    public Signal Ids(Signal signal) =>
+        signal.EventId.Length <= MaxIdChars && signal.Name.Length <= MaxIdChars ? signal : signal with { EventId = Id(signal.EventId), Name = Id(signal.Name) };
 
     public static string Require(string? value, string name, string owner)
     {
@@ -50,7 +77,6 @@ internal sealed class InputNormalizer
     public DateTimeOffset Now() => _time.GetUtcNow();
 
     /// <summary>Redacts (when on) and caps an <c>ai_data</c> text field.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public string? Text(string? value)
     {
         if (value is null)
@@ -90,7 +116,6 @@ internal sealed class InputNormalizer
     /// become immutable JSON-shaped data, lazy sequences are enumerated once, here, and a value that throws is
     /// described, counted and warned about, never thrown.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public PropertyBag Properties(IEnumerable<KeyValuePair<string, object?>>? members)
     {
         if (members is null)
@@ -105,7 +130,6 @@ internal sealed class InputNormalizer
     }
 
     /// <summary>As <see cref="Properties"/>, into an array (signals' properties, traits, an interaction's properties).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public KeyValuePair<string, object?>[]? Members(IEnumerable<KeyValuePair<string, object?>>? members)
     {
         if (members is null)
@@ -130,6 +154,11 @@ internal sealed class InputNormalizer
 
     private void Report(in ValueSnapshot.Report report)
     {
+        if (report.KeysCut > 0 && _cutWarnings.TryAcquire(report.KeysCut, out var cut))
+        {
+            Diagnostics.Log.IdentifierCut(_logger, cut, TextLimits.MaxKeyChars + 1, MaxIdChars);
+        }
+
         if (report.Failures == 0)
         {
             return;

@@ -14,10 +14,9 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
 {
     private readonly RaindropOptions _options;
     private readonly ILogger _logger;
-    private readonly SdkMetrics _metrics = new();
+    private readonly Outcomes _outcomes;
     private readonly InputNormalizer _input;
     private readonly DeliveryPipeline? _pipeline;
-    private readonly Drain? _drain;
     private readonly TimeProvider _time;
     private int _closed;
     private int _loggedAfterClose;
@@ -28,12 +27,6 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     public RaindropClient(RaindropOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-
-        // The caller-side methods are compiled on another thread while the rest is built (and validated): the app's
-        // first TrackAi costs about a millisecond, not the tens of milliseconds of JIT, without construction paying for
-        // it in series, and the rest of the API follows in the background. So do the other slow parts of start-up: the
-        // HTTP transport, the meter (on first use) and the OpenTelemetry provider (when a span starts).
-        var warmup = !options.Disabled && !string.IsNullOrEmpty(options.WriteKey) ? HotPathWarmup.Start(this, options) : null;
         var errors = options.Validate();
         if (errors.Count > 0)
         {
@@ -43,7 +36,8 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
         _options = options;
         _time = options.TimeProvider ?? TimeProvider.System;
         _logger = ContainedLogger.Create(options.LoggerFactory, "Raindrop.Sdk", options.DebugLogs);
-        _input = new InputNormalizer(options, _time, _logger, _metrics);
+        _outcomes = new Outcomes(this, _time, _logger, options.DebugLogs);
+        _input = new InputNormalizer(options, _time, _logger, _outcomes);
         RaindropOptions.TryNormalizeEndpoint(options.Endpoint, out var baseUri);
         BaseUri = baseUri;
 
@@ -60,16 +54,13 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
         var flow = ExecutionContext.IsFlowSuppressed() ? default(AsyncFlowControl?) : ExecutionContext.SuppressFlow();
         try
         {
-            // The OpenTelemetry provider and the HTTP transport are built in the background; both listen or queue from
-            // here on, so nothing is lost meanwhile.
             if (IsEnabled)
             {
-                _pipeline = new DeliveryPipeline(options, baseUri, _time, _metrics, _logger, RaiseDeliveryFailed);
+                _pipeline = new DeliveryPipeline(options, baseUri, _time, _outcomes);
             }
 
             Interactions = new Interactions.InteractionRegistry(this, options, _time, _logger);
             SpanExport = new Tracing.TraceExport(this, options, baseUri, _time, _logger);
-            _drain = _pipeline is null ? null : new Drain(Interactions, _pipeline, SpanExport, _time, _logger);
         }
         finally
         {
@@ -79,12 +70,10 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
         Tracer = new Tracing.Tracer(this, options, _time, _logger);
         if (IsEnabled)
         {
-            warmup!.WaitForCallerPath();
             LiveClients.Add(this, options.CaptureUnownedSpans, _logger);
 
             // An app that exits without disposing the client still gets what it queued sent, within CloseTimeout.
             AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
-            warmup.Constructed(_pipeline);
         }
     }
 
@@ -92,13 +81,17 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     /// Raised on a background thread when items could not be delivered (rejected, retries exhausted, queue full,
     /// or not sent by the close deadline). Handlers must be quick; an exception from one is logged and ignored.
     /// </summary>
-    public event EventHandler<DeliveryFailedEventArgs>? DeliveryFailed;
+    public event EventHandler<DeliveryFailedEventArgs>? DeliveryFailed
+    {
+        add => _outcomes.DeliveryFailed += value;
+        remove => _outcomes.DeliveryFailed -= value;
+    }
 
     /// <summary>False when the client sends nothing: <see cref="RaindropOptions.Disabled"/> or no write key.</summary>
     public bool IsEnabled { get; }
 
     /// <summary>A snapshot of the delivery counters (enqueued, sent, retried, dropped, failed).</summary>
-    public RaindropStatistics Statistics => _metrics.Snapshot();
+    public RaindropStatistics Statistics => _outcomes.Snapshot();
 
     internal Uri BaseUri { get; }
 
@@ -117,18 +110,17 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <inheritdoc />
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public string TrackAi(AiEvent aiEvent)
     {
         ArgumentNullException.ThrowIfNull(aiEvent);
-        var userId = InputNormalizer.Require(aiEvent.UserId, nameof(AiEvent.UserId), nameof(AiEvent));
-        var name = InputNormalizer.Require(aiEvent.Event, nameof(AiEvent.Event), nameof(AiEvent));
+        var userId = _input.Id(InputNormalizer.Require(aiEvent.UserId, nameof(AiEvent.UserId), nameof(AiEvent)));
+        var name = _input.Id(InputNormalizer.Require(aiEvent.Event, nameof(AiEvent.Event), nameof(AiEvent)));
         if (aiEvent.Input is null && aiEvent.Output is null)
         {
             throw new ArgumentException("AiEvent needs an Input or an Output; both were null.", nameof(AiEvent.Input));
         }
 
-        var eventId = InputNormalizer.Optional(aiEvent.EventId) ?? InputNormalizer.NewEventId();
+        var eventId = _input.Id(InputNormalizer.Optional(aiEvent.EventId)) ?? InputNormalizer.NewEventId();
         var attachments = _input.Attachments(aiEvent.Attachments, nameof(AiEvent));
         if (!Accepting(nameof(TrackAi)))
         {
@@ -145,19 +137,18 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
             _input.Text(aiEvent.Input),
             _input.Text(aiEvent.Output),
             InputNormalizer.Optional(aiEvent.Model),
-            InputNormalizer.Optional(aiEvent.ConvoId),
+            _input.Id(InputNormalizer.Optional(aiEvent.ConvoId)),
             isPending: null));
         return eventId;
     }
 
     /// <inheritdoc />
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public string Track(TrackEvent trackEvent)
     {
         ArgumentNullException.ThrowIfNull(trackEvent);
-        var userId = InputNormalizer.Require(trackEvent.UserId, nameof(TrackEvent.UserId), nameof(TrackEvent));
-        var name = InputNormalizer.Require(trackEvent.Event, nameof(TrackEvent.Event), nameof(TrackEvent));
-        var eventId = InputNormalizer.Optional(trackEvent.EventId) ?? InputNormalizer.NewEventId();
+        var userId = _input.Id(InputNormalizer.Require(trackEvent.UserId, nameof(TrackEvent.UserId), nameof(TrackEvent)));
+        var name = _input.Id(InputNormalizer.Require(trackEvent.Event, nameof(TrackEvent.Event), nameof(TrackEvent)));
+        var eventId = _input.Id(InputNormalizer.Optional(trackEvent.EventId)) ?? InputNormalizer.NewEventId();
         var attachments = _input.Attachments(trackEvent.Attachments, nameof(TrackEvent));
         if (!Accepting(nameof(Track)))
         {
@@ -171,7 +162,6 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     }
 
     /// <inheritdoc />
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public void TrackSignal(Signal signal)
     {
         ArgumentNullException.ThrowIfNull(signal);
@@ -184,7 +174,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
 
         if (Accepting(nameof(TrackSignal)))
         {
-            _pipeline!.Signals.TryEnqueue(new SignalItem(signal, _input.Members(signal.Properties)));
+            _pipeline!.Signals.TryEnqueue(new SignalItem(_input.Ids(signal), _input.Members(signal.Properties)));
         }
     }
 
@@ -194,20 +184,20 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
         InputNormalizer.Require(userId, nameof(userId), nameof(Identify));
         if (Accepting(nameof(Identify)))
         {
-            _pipeline!.Identify.TryEnqueue(new IdentifyItem(userId, _input.Members(traits)));
+            _pipeline!.Identify.TryEnqueue(new IdentifyItem(_input.Id(userId), _input.Members(traits)));
         }
     }
 
     /// <inheritdoc />
     public Task<bool> FlushAsync(CancellationToken cancellationToken = default)
     {
-        if (_drain is null || IsClosed)
+        if (_pipeline is null || IsClosed)
         {
             return Task.FromResult(true);
         }
 
         Tracer.EndOpenSpans(); // a stream the app never disposed ends, with what arrived, so its span is flushed too
-        return _drain.FlushAsync(_options.FlushTimeout, cancellationToken);
+        return _pipeline.FlushAllAsync(Interactions, SpanExport, _options.FlushTimeout, _logger, cancellationToken);
     }
 
     /// <summary>
@@ -228,16 +218,16 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
         LiveClients.Remove(this);
         try
         {
-            if (_drain is not null)
+            if (_pipeline is not null)
             {
-                await _drain.CloseAsync(_options.CloseTimeout).ConfigureAwait(false);
+                await _pipeline.CloseAllAsync(Interactions, SpanExport, _options.CloseTimeout, _logger).ConfigureAwait(false);
             }
         }
         finally
         {
             SpanExport.Dispose();
             Interactions.Dispose();
-            _metrics.Dispose();
+            _outcomes.Dispose();
         }
     }
 
@@ -298,22 +288,4 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     }
 
     internal void OnProcessExit(object? sender, EventArgs e) => Dispose();
-
-    private void RaiseDeliveryFailed(DeliveryFailedEventArgs args)
-    {
-        var handler = DeliveryFailed;
-        if (handler is null)
-        {
-            return;
-        }
-
-        try
-        {
-            handler(this, args);
-        }
-        catch (Exception ex)
-        {
-            Log.HandlerThrew(_logger, ex);
-        }
-    }
 }

@@ -19,7 +19,7 @@ public class SerializationBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _serializer = new BatchSerializer(new WireContext(), 1024 * 1024);
+        _serializer = new BatchSerializer(1024 * 1024);
         var timestamp = new DateTimeOffset(2025, 11, 26, 9, 30, 0, TimeSpan.Zero);
         _items = new List<QueuedItem>(Count);
         for (var i = 0; i < Count; i++)

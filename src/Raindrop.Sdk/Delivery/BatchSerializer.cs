@@ -19,25 +19,24 @@ internal sealed class BatchSerializer
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
     private ArrayBufferWriter<byte> _all = new(64 * 1024);
 
-    public BatchSerializer(WireContext context, int maxBodyBytes)
+    private int _shrunk;
+    private int _failed;
+
+    public BatchSerializer(int maxBodyBytes)
     {
-        _context = context;
+        _context = new WireContext();
         _maxBodyBytes = maxBodyBytes;
     }
 
-    /// <summary>Number of items that had to be shrunk (for the logs).</summary>
-    public int ShrunkCount { get; private set; }
-
-    /// <summary>Number of items that could not be written at all (for the counters).</summary>
-    public int FailedCount { get; private set; }
-
-    public void ResetCounts()
+    /// <summary>How many items of the batches written since the last call were shrunk to fit, and how many could not be written at all.</summary>
+    public (int Shrunk, int Failed) TakeCounts()
     {
-        ShrunkCount = 0;
-        FailedCount = 0;
+        var counts = (_shrunk, _failed);
+        _shrunk = 0;
+        _failed = 0;
+        return counts;
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public List<RequestBody> Serialize(IReadOnlyList<QueuedItem> items, bool asArray)
     {
         var maxItem = asArray ? _maxBodyBytes - 2 : _maxBodyBytes;
@@ -54,7 +53,7 @@ internal sealed class BatchSerializer
         {
             if (!Write(items[i], writer, _scratch, maxItem))
             {
-                FailedCount++;
+                _failed++;
                 ranges[i] = (all.WrittenCount, 0);
                 continue;
             }
@@ -72,7 +71,7 @@ internal sealed class BatchSerializer
             var (start, length) = ranges[i];
             if (length == 0)
             {
-                continue; // could not be written at all (counted in FailedCount)
+                continue; // could not be written at all (counted as failed)
             }
 
             var segment = memory.Slice(start, length);
@@ -101,15 +100,12 @@ internal sealed class BatchSerializer
         return bodies;
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private bool Write(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int maxItem)
     {
         if (!TryWriteOnce(item, writer, scratch, int.MaxValue, WriteMode.Full))
         {
-            // A property value that cannot be written (e.g. a collection changed while enumerated): keep the
-            // event, without its properties, rather than lose it.
-            ShrunkCount++;
-            return TryWriteOnce(item, writer, scratch, MinStringCap, WriteMode.Bare);
+            // A property value that cannot be written: keep the event, without its properties, rather than lose it.
+            return Counted(TryWriteOnce(item, writer, scratch, MinStringCap, WriteMode.Bare) && scratch.WrittenCount <= maxItem);
         }
 
         if (scratch.WrittenCount <= maxItem)
@@ -117,23 +113,28 @@ internal sealed class BatchSerializer
             return true;
         }
 
-        ShrunkCount++;
-
-        // Halve the longest string allowed until the item fits: the largest strings are cut first.
+        // Too large, or a value that cannot be written (e.g. a collection changed while enumerated): halve the longest
+        // string allowed until it fits, then keep what fits of the properties, then none of them. Only a shrink that
+        // produced an item under the limit is counted (and logged); one that never fits is not sent at all.
         for (var cap = maxItem / 2; cap >= MinStringCap; cap /= 2)
         {
             if (TryWriteOnce(item, writer, scratch, cap, WriteMode.Full) && scratch.WrittenCount <= maxItem)
             {
+                _shrunk++;
                 return true;
             }
         }
 
-        // Too many values rather than too long ones (e.g. tens of thousands of properties).
-        return (TryWriteOnce(item, writer, scratch, MinStringCap, WriteMode.Budgeted) && scratch.WrittenCount <= maxItem)
-            || TryWriteOnce(item, writer, scratch, MinStringCap, WriteMode.Bare);
+        return Counted((TryWriteOnce(item, writer, scratch, MinStringCap, WriteMode.Budgeted) && scratch.WrittenCount <= maxItem)
+            || (TryWriteOnce(item, writer, scratch, MinStringCap, WriteMode.Bare) && scratch.WrittenCount <= maxItem));
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
+    private bool Counted(bool shrunk)
+    {
+        _shrunk += shrunk ? 1 : 0;
+        return shrunk;
+    }
+
     private bool TryWriteOnce(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int cap, WriteMode mode)
     {
         try
@@ -148,7 +149,6 @@ internal sealed class BatchSerializer
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private void WriteOnce(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int cap, WriteMode mode)
     {
         scratch.ResetWrittenCount();

@@ -1,70 +1,101 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Raindrop.Diagnostics;
-using Raindrop.Serialization;
 
 namespace Raindrop.Delivery;
 
 /// <summary>
-/// The background half of a client: one <see cref="RouteWorker"/> per route over one HTTP transport, one
-/// queue budget and one close deadline.
+/// The background half of a client: one <see cref="RouteWorker"/> per route over one <see cref="HttpTransport"/>, one
+/// queue budget and one close deadline (real time, whatever the app's clock).
 /// </summary>
 internal sealed class DeliveryPipeline : IDisposable
 {
     private readonly CancellationTokenSource _closeDeadline = new();
-    private readonly LazyTransport _transport;
+    private readonly HttpTransport _transport;
     private readonly RouteWorker[] _workers;
-    private readonly TimeProvider _time;
 
-    public DeliveryPipeline(RaindropOptions options, Uri baseUri, TimeProvider time, SdkMetrics metrics, ILogger logger, Action<DeliveryFailedEventArgs> reportFailure)
+    public DeliveryPipeline(RaindropOptions options, Uri baseUri, TimeProvider time, Outcomes outcomes)
     {
-        _time = time;
-        _transport = new LazyTransport(() => new HttpTransport(options, baseUri, time));
-        var context = new DeliveryContext
-        {
-            Options = options,
-            Time = time,
-            Transport = _transport,
-            Wire = new WireContext(),
-            Metrics = metrics,
-            Budget = new QueueBudget(options.MaxQueueSize, options.MaxQueueBytes),
-            Logger = logger,
-            ReportFailure = reportFailure,
-            CloseDeadline = _closeDeadline.Token,
-        };
-        Events = new RouteWorker(Route.Events, context);
-        Partial = new RouteWorker(Route.Partial, context);
-        Signals = new RouteWorker(Route.Signals, context);
-        Identify = new RouteWorker(Route.Identify, context);
-        _workers = [Events, Partial, Signals, Identify]; // each starts its loop with its first item
+        _transport = new HttpTransport(options, baseUri, time);
+        var budget = new QueueBudget(options.MaxQueueSize, options.MaxQueueBytes);
+        _workers = Array.ConvertAll(Route.All, r => new RouteWorker(r, options, time, budget, _transport, outcomes, _closeDeadline.Token));
     }
 
-    public RouteWorker Events { get; }
+    public RouteWorker Events => _workers[Route.Events.Index];
 
-    public RouteWorker Partial { get; }
+    public RouteWorker Partial => _workers[Route.Partial.Index];
 
-    public RouteWorker Signals { get; }
+    public RouteWorker Signals => _workers[Route.Signals.Index];
 
-    public RouteWorker Identify { get; }
+    public RouteWorker Identify => _workers[Route.Identify.Index];
 
-    /// <summary>Builds the HTTP transport now, off the app's threads (the warm-up thread, after construction).</summary>
-    public void PrepareTransport() => _ = _transport.Value;
-
-    /// <summary>Completes (with true) when everything queued before the call is delivered or has permanently failed.</summary>
-    public async Task<bool> FlushAsync()
+    /// <summary>
+    /// The client's flush (WIRE.md §5): pending interaction updates are queued, then events and spans drain side by side;
+    /// true when all of it was delivered or permanently rejected within <paramref name="timeout"/> (real time, whatever
+    /// the app's clock). The deadline only stops the wait: nothing is dropped. Throws only for the caller's token.
+    /// </summary>
+    public async Task<bool> FlushAllAsync(Interactions.InteractionRegistry interactions, Tracing.TraceExport spans, TimeSpan timeout, ILogger logger, CancellationToken cancellationToken)
     {
-        await Task.WhenAll(_workers.Select(w => w.FlushAsync())).ConfigureAwait(false);
-        return true;
+        try
+        {
+            interactions.FlushPending();
+        }
+        catch (Exception ex)
+        {
+            Log.BackgroundError(logger, ex);
+        }
+
+        var spansFlushed = spans.FlushAsync(timeout);
+        try
+        {
+            await Task.WhenAll(FlushAsync(), spansFlushed).WaitAsync(timeout, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            return await spansFlushed.ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
-    /// Stops intake and drains every route under one deadline: whatever is not sent when it passes is
-    /// cancelled and counted as dropped, and this returns by then even if the server never answers.
+    /// The client's close: unfinished interactions go out as pending first, then events and spans drain side by side
+    /// under one deadline (<see cref="CloseAsync"/>). Never throws.
+    /// </summary>
+    public async Task CloseAllAsync(Interactions.InteractionRegistry interactions, Tracing.TraceExport spans, TimeSpan timeout, ILogger logger)
+    {
+        try
+        {
+            await interactions.CloseAllAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.BackgroundError(logger, ex);
+        }
+
+        try
+        {
+            await Task.WhenAll(CloseAsync(timeout), spans.ShutdownAsync(timeout)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.BackgroundError(logger, ex);
+        }
+
+        Dispose();
+    }
+
+    /// <summary>Completes when everything queued before the call is delivered or has permanently failed.</summary>
+    public Task FlushAsync() => Task.WhenAll(Array.ConvertAll(_workers, w => w.FlushAsync()));
+
+    /// <summary>
+    /// Stops intake and drains every route under one deadline: whatever is not sent when it passes is cancelled and
+    /// counted as dropped, and this returns by then even if the server never answers.
     /// </summary>
     public async Task CloseAsync(TimeSpan timeout)
     {
-        var started = _time.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
 
-        // Sends are cancelled a little before the deadline so their unwinding fits inside it.
+        // Sends are cancelled a little before the deadline so their unwinding (and counting) fits inside it.
         var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(200).Ticks, timeout.Ticks / 10));
         _closeDeadline.CancelAfter(timeout - margin);
         foreach (var worker in _workers)
@@ -74,16 +105,15 @@ internal sealed class DeliveryPipeline : IDisposable
 
         try
         {
-            // The workers end soon after the deadline cancels their sends; the outer wait is the guarantee.
-            var left = timeout - _time.GetElapsedTime(started);
-            await Task.WhenAll(_workers.Select(w => w.Completion)).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero).ConfigureAwait(false);
+            var left = timeout - Stopwatch.GetElapsedTime(started);
+            await Task.WhenAll(Array.ConvertAll(_workers, w => w.Completion)).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             // Returning on time matters more than the last items.
         }
 
-        // Whatever is not delivered by now is cancelled and counted as dropped before close returns.
+        // Whatever is not delivered by now is counted as dropped before close returns.
         await _closeDeadline.CancelAsync().ConfigureAwait(false);
         foreach (var worker in _workers)
         {
@@ -92,25 +122,44 @@ internal sealed class DeliveryPipeline : IDisposable
     }
 
     /// <summary>
-    /// Releases the transport once the workers have unwound (after <see cref="CloseAsync"/> they are cancelled and
-    /// end promptly); disposing the HTTP client under a running send would turn it into a bogus network error.
+    /// Releases the transport once the workers have ended; disposing the HTTP client under a running send would turn
+    /// it into a bogus network error.
     /// </summary>
     public void Dispose()
     {
-        var done = Task.WhenAll(_workers.Select(w => w.Completion));
-        if (done.IsCompleted)
-        {
-            Release();
-        }
-        else
-        {
-            _ = done.ContinueWith(static (_, self) => ((DeliveryPipeline)self!).Release(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
+        _closeDeadline.Cancel();
+        _ = Task.WhenAll(Array.ConvertAll(_workers, w => w.Completion)).ContinueWith(
+            static (_, self) =>
+            {
+                var pipeline = (DeliveryPipeline)self!;
+                pipeline._transport.Dispose();
+                pipeline._closeDeadline.Dispose();
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
+}
 
-    private void Release()
+/// <summary>
+/// The queue's two bounds, items and approximate bytes, shared by every route of a client. Items count against it from
+/// enqueue until their batch is written.
+/// </summary>
+internal sealed class QueueBudget(long maxItems, long maxBytes)
+{
+    private long _items;
+    private long _bytes;
+
+    public bool IsOver => Volatile.Read(ref _items) > maxItems || Volatile.Read(ref _bytes) > maxBytes;
+
+    /// <summary>At (or over) a bound: the next item makes it over.</summary>
+    public bool IsFull => Volatile.Read(ref _items) >= maxItems || Volatile.Read(ref _bytes) >= maxBytes;
+
+    /// <summary>Adds (or, negative, removes) items and their bytes.</summary>
+    public void Add(int items, long bytes)
     {
-        _transport.Dispose();
-        _closeDeadline.Dispose();
+        Interlocked.Add(ref _items, items);
+        Interlocked.Add(ref _bytes, bytes);
     }
 }

@@ -11,7 +11,6 @@ internal sealed class EventItem : QueuedItem
 {
     private const int BulkBudgetBytes = 512 * 1024;
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public EventItem(
         string eventId,
         string? userId,
@@ -70,7 +69,6 @@ internal sealed class EventItem : QueuedItem
 
     public override string? OrderKey => IsPending is null ? null : EventId;
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, WriteMode mode)
     {
         writer.WriteStartObject();
@@ -103,8 +101,14 @@ internal sealed class EventItem : QueuedItem
                 }
 
                 var (key, value) = _properties[written];
-                hasContext |= key == WireContext.ContextKey;
-                writer.WritePropertyName(TextLimits.SanitizeSurrogates(key));
+                if (key == WireContext.ContextKey)
+                {
+                    WireContext.WriteMerged(writer, value, stringCap); // the app's keys kept, library and metadata the SDK's
+                    hasContext = true;
+                    continue;
+                }
+
+                writer.WritePropertyName(TextLimits.Key(key));
                 if (mode == WriteMode.Budgeted && SizeEstimator.Estimate(value) is var size && size > BulkBudgetBytes - (writer.BytesCommitted + writer.BytesPending))
                 {
                     // One value too big for what is left (a million-element array): it alone is described, so its

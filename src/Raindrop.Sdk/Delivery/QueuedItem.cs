@@ -11,6 +11,9 @@ internal abstract class QueuedItem
 {
     public int EstimatedBytes { get; protected init; }
 
+    /// <summary>When the item was queued (<see cref="TimeProvider.GetTimestamp"/>): a batch's interval runs from its first item's.</summary>
+    public long EnqueuedAt { get; set; }
+
     /// <summary>Items with the same key are never in flight at once (partial updates of one interaction stay in order).</summary>
     public virtual string? OrderKey => null;
 
@@ -33,4 +36,27 @@ internal enum WriteMode
 
     /// <summary>No properties or traits at all (one of them could not be written).</summary>
     Bare,
+}
+
+/// <summary>A flush's place in a route's queue: done once everything queued before it has been delivered or has failed.</summary>
+internal sealed class FlushMarker : QueuedItem
+{
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Done => _done.Task;
+
+    /// <summary>Completes the flush when <paramref name="pending"/> (the requests in flight when the marker was reached) ends.</summary>
+    public void Complete(Task pending)
+    {
+        if (pending.IsCompleted)
+        {
+            _done.TrySetResult();
+            return;
+        }
+
+        pending.ContinueWith(static (_, done) => ((TaskCompletionSource)done!).TrySetResult(), _done, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, WriteMode mode) =>
+        throw new InvalidOperationException("A flush marker is never written.");
 }

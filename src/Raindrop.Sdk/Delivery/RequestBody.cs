@@ -8,7 +8,6 @@ namespace Raindrop.Delivery;
 /// </summary>
 internal sealed class RequestBody
 {
-    private int _settled;
     private byte[]? _rented;
 
     public RequestBody(ReadOnlyMemory<byte> content, ReadOnlyMemory<byte>[] segments, bool isArray, string? orderKey = null, byte[]? rented = null)
@@ -31,9 +30,6 @@ internal sealed class RequestBody
 
     public int Count => Segments.Length;
 
-    /// <summary>Claims the right to count this body's outcome; false when it was already counted (e.g. abandoned at close).</summary>
-    public bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
-
     /// <summary>
     /// Returns the pooled buffer. Only once the request is over (an HTTP answer came back): a send cut off by the close
     /// deadline may still be reading it, and that buffer is simply left to the GC.
@@ -50,7 +46,6 @@ internal sealed class RequestBody
     /// Copies item segments into a new body (a JSON array, or the single object itself); the body's own segments
     /// point into its content, so the source buffer can be reused.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static RequestBody Compose(ReadOnlyMemory<byte>[] segments, bool isArray, string? orderKey = null)
     {
         if (!isArray)

@@ -1,111 +1,80 @@
-using System.Collections.Concurrent;
+using System.Threading.Channels;
 
 namespace Raindrop.Delivery;
 
 /// <summary>
-/// One route's delivery loop, composed of small parts: the <see cref="ItemQueue"/> (bounded, lock-free, drop-oldest),
-/// the <see cref="Batcher"/> (count, bytes, interval), the <see cref="Dispatcher"/> (requests in flight) and the
-/// <see cref="OutcomeSettler"/> (counts and reports).
+/// One route's delivery, read top to bottom: a queue (<see cref="Channel{T}"/>) bounded by the client's item and byte
+/// budget with drop-oldest, and one loop that batches (count, bytes, interval), writes each batch once
+/// (<see cref="BatchSerializer"/>) and starts a request per body through its <see cref="InFlightWindow"/>. Every item
+/// is counted once: by the producer that evicts it, or through the window (the loop, the request that carries it, or
+/// <see cref="Abandon"/> past the close deadline).
 /// </summary>
 /// <remarks>
-/// The loop sends a batch when it is full, when <c>FlushInterval</c> has passed since its first item, on a flush
-/// request, or while closing; between batches it sleeps until the queue holds enough items to fill one (one wake-up
-/// per batch, not per event). A flush request is a drain target: the loop sends what the queue held when it took the
-/// request, then completes the request when every request started so far has ended. Nothing enqueued later is waited
-/// on, and nothing is sent twice.
+/// A flush is a drain target: a <see cref="FlushMarker"/> queued behind everything before it. The loop sends what it
+/// holds when it reaches the marker and completes it once every request started so far has ended, so a flush never
+/// sends twice and never waits for items queued after it. Close completes the queue: the loop sends what is left at
+/// once, using the whole window; past the close deadline, what is left is counted as dropped, not sent.
 /// </remarks>
 internal sealed class RouteWorker
 {
-    private readonly DeliveryContext _ctx;
-    private readonly ItemQueue _queue;
-    private readonly Batcher _batch;
-    private readonly Dispatcher _dispatcher;
-    private readonly OutcomeSettler _settler;
-    private readonly ConcurrentQueue<TaskCompletionSource> _flushRequests = new();
-    private readonly Func<bool> _hasWork;
+    /// <summary>How many times more requests the partial route keeps in flight than a batched route.</summary>
+    public const int PartialWindowFactor = 4;
+
+    private readonly Route _route;
+    private readonly Channel<QueuedItem> _queue = Channel.CreateUnbounded<QueuedItem>();
+    private readonly QueueBudget _budget;
+    private readonly Outcomes _outcomes;
+    private readonly TimeProvider _time;
+    private readonly int _batchSize;
+    private readonly int _maxBodyBytes;
+    private readonly TimeSpan _interval;
+    private readonly List<QueuedItem> _batch = [];
+    private readonly InFlightWindow _window;
+    private long _batchBytes;
+    private int _wanted; // items the waiting loop needs to fill its batch (0: not waiting for more)
+    private int _markers; // flush markers queued and not yet reached by the loop
+    private TaskCompletionSource? _bell;
     private volatile bool _closing;
-    private readonly object _startGate = new();
-    private Task? _loop; // null until the route's first item starts it
-    private int _timerFired;
 
-    public RouteWorker(Route route, DeliveryContext context)
+    public RouteWorker(Route route, RaindropOptions options, TimeProvider time, QueueBudget budget, HttpTransport transport, Outcomes outcomes, CancellationToken closeDeadline)
     {
-        _ctx = context;
-        _queue = new ItemQueue(context.Budget);
-        _settler = new OutcomeSettler(route, context);
-        _dispatcher = new Dispatcher(route, context, _settler);
-        _batch = new Batcher(route.IsBatched ? context.Options.BatchSize : 1, context.Options.MaxBodyBytes, context.Options.FlushInterval, context.Time);
-        // Checked after the loop arms its wait: a timer that fired (even a little early, before the wait was armed), a
-        // flush or close, or a queue at its bound (a partial batch must go, or newer items are dropped while it waits).
-        _hasWork = () => _closing || !_flushRequests.IsEmpty || Interlocked.Exchange(ref _timerFired, 0) != 0 || _batch.IsDue
-            || (_batch.Count > 0 && _queue.AtBound);
+        _route = route;
+        _time = time;
+        _budget = budget;
+        _outcomes = outcomes;
+        _batchSize = route.IsBatched ? options.BatchSize : 1;
+        _maxBodyBytes = options.MaxBodyBytes;
+        // The partial route carries one small update per request: a wider window, or a few requests waiting out a
+        // backoff (a flapping server) would hold back every other interaction's updates.
+        _window = new InFlightWindow(route, options, options.MaxConcurrentRequests * (route.IsBatched ? 1 : PartialWindowFactor), transport, outcomes, closeDeadline);
+        _interval = options.FlushInterval;
+        Completion = Task.Run(RunAsync, CancellationToken.None);
     }
 
-    public Task Completion => Volatile.Read(ref _loop) ?? Task.CompletedTask;
+    /// <summary>Completes when the loop has ended (after <see cref="Close"/>, once the queue is drained or dropped).</summary>
+    public Task Completion { get; }
 
-    /// <summary>
-    /// Starts the loop, once, with the route's first item (a route the app never uses costs no thread-pool work, and
-    /// construction does not wait on four loops starting). A loop that fails unexpectedly (a bug) is logged and
-    /// restarted, so the route lives on.
-    /// </summary>
-    private void EnsureStarted()
-    {
-        if (Volatile.Read(ref _loop) is not null)
-        {
-            return;
-        }
-
-        lock (_startGate)
-        {
-            // Only the first items of a route get here; whoever else raced in waits until the loop is there, so a flush
-            // right after its own item always finds the loop that will send it.
-            if (_loop is null)
-            {
-                Volatile.Write(ref _loop, StartLoop());
-            }
-        }
-    }
-
-    private Task StartLoop()
-    {
-        // Started from the app's call: without its ExecutionContext, so no ambient Activity or interaction of the caller
-        // leaks into the loop (WIRE.md §7).
-        var flow = ExecutionContext.IsFlowSuppressed() ? default(AsyncFlowControl?) : ExecutionContext.SuppressFlow();
-        try
-        {
-            return Task.Run(async () =>
-            {
-                while (await RunAsync().ConfigureAwait(false))
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(100), _ctx.Time).ConfigureAwait(false); // no hot spin on a repeating bug
-                }
-            });
-        }
-        finally
-        {
-            flow?.Undo();
-        }
-    }
-
-    /// <summary>Queues an item; false once the route is closed. Never blocks.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
+    /// <summary>Queues an item, evicting the route's oldest if the budget is over; false once the route is closed. Never blocks.</summary>
     public bool TryEnqueue(QueuedItem item)
     {
-        if (!_queue.TryAdd(item, out var dropped))
+        item.EnqueuedAt = _time.GetTimestamp();
+        _budget.Add(1, item.EstimatedBytes);
+        if (!_queue.Writer.TryWrite(item))
         {
-            _settler.Refused(); // raced with close: accepted, but can no longer be sent
+            _budget.Add(-1, -item.EstimatedBytes);
+            _outcomes.Refused(_route); // raced with close: accepted, but can no longer be sent
             return false;
         }
 
-        _settler.Enqueued();
-        if (Volatile.Read(ref _loop) is null)
+        _outcomes.Enqueued(_route);
+        if (_budget.IsOver)
         {
-            EnsureStarted(); // the first items only (it takes a lock, so it stays out of this optimized method)
+            EvictOldest();
         }
 
-        if (dropped > 0)
+        if (Volatile.Read(ref _wanted) is var wanted and > 0 && _queue.Reader.Count >= wanted)
         {
-            _settler.QueueFull(dropped);
+            Ring();
         }
 
         return true;
@@ -114,144 +83,216 @@ internal sealed class RouteWorker
     /// <summary>Completes when everything queued on this route before the call is delivered or has failed.</summary>
     public Task FlushAsync()
     {
-        var loop = Volatile.Read(ref _loop);
-        if (loop is null)
+        var marker = new FlushMarker();
+        Interlocked.Increment(ref _markers);
+        if (!_queue.Writer.TryWrite(marker))
         {
-            return Task.CompletedTask; // no item ever reached this route
+            Interlocked.Decrement(ref _markers);
+            return Completion;
         }
 
-        var request = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _flushRequests.Enqueue(request);
-        _queue.Wake();
-
-        // A loop that ends (close) completes every request, including one it can no longer see.
-        _ = loop.ContinueWith(static (_, r) => ((TaskCompletionSource)r!).TrySetResult(), request, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return request.Task;
+        Ring();
+        return marker.Done;
     }
 
-    /// <summary>Stops intake; the loop sends what is left (without waiting for the batch interval) and ends.</summary>
+    /// <summary>Stops intake; the loop sends what is left without waiting for the batch interval, and ends.</summary>
     public void Close()
     {
         _closing = true;
-        _queue.Close();
+        _window.Closing = true;
+        _queue.Writer.TryComplete();
+        Ring();
+    }
+
+    /// <summary>Wakes the loop if it waits to fill a partial batch (a flush, close, a full queue, enough items).</summary>
+    private void Ring()
+    {
+        if (Interlocked.Exchange(ref _wanted, 0) > 0)
+        {
+            Volatile.Read(ref _bell)?.TrySetResult();
+        }
     }
 
     /// <summary>
-    /// At the close deadline: counts everything not yet delivered (held, in flight or still queued) as dropped now,
-    /// so the counters are final when close returns.
+    /// At the close deadline: counts everything not yet settled (queued, held or in flight) as dropped now, so the
+    /// counters are final when close returns; what ends later is not counted again.
     /// </summary>
     public void Abandon()
     {
-        var count = _dispatcher.Abandon() + _queue.DrainAll();
-        if (count > 0)
+        var count = _window.ClaimAll();
+        while (_queue.Reader.TryRead(out var item))
         {
-            _settler.CloseDropped(count);
-        }
-
-        _settler.CloseEnded();
-    }
-
-    /// <returns>True when the loop failed and should be restarted.</returns>
-    private async Task<bool> RunAsync()
-    {
-        using var timer = _ctx.Time.CreateTimer(static w => ((RouteWorker)w!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        try
-        {
-            while (true)
+            if (item is FlushMarker marker)
             {
-                if (!_flushRequests.IsEmpty)
-                {
-                    await DrainForFlushAsync().ConfigureAwait(false);
-                    continue;
-                }
-
-                Fill(int.MaxValue);
-
-                if (_batch.Count > 0 && (_batch.IsDue || _closing || _queue.AtBound))
-                {
-                    await _dispatcher.DispatchAsync(_batch, _queue).ConfigureAwait(false);
-                    continue;
-                }
-
-                if (_batch.Count == 0 && _queue.IsClosed && _queue.Count == 0)
-                {
-                    break;
-                }
-
-                // Sleep until the first item comes, or, holding some, until the queue can fill the batch or the batch
-                // interval passes (one timer, re-armed for what is left of it); a flush or close wakes it too.
-                var holding = _batch.Count > 0;
-                timer.Change(holding ? _batch.TimeLeft : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                await _queue.WaitAsync(holding ? _batch.Missing : 1, _hasWork).ConfigureAwait(false);
+                marker.Complete(Task.CompletedTask);
+                continue;
             }
 
-            await _dispatcher.AllEnded().ConfigureAwait(false);
-            return false;
+            _budget.Add(-1, -item.EstimatedBytes);
+            count++;
         }
-        catch (Exception ex)
+
+        if (count > 0)
         {
-            // A bug, not a delivery failure: count what this loop held, never let it reach the app, and go on (with an
-            // empty batch: what it held is counted as failed and must not be sent after all).
-            _dispatcher.LoopFailed(ex);
-            _queue.Release(_batch.Count, _batch.Bytes);
-            _batch.Clear();
-            return !_ctx.CloseDeadline.IsCancellationRequested;
+            _outcomes.CloseDropped(_route, count);
+        }
+
+        _outcomes.CloseEnded(_route);
+    }
+
+    private void EvictOldest()
+    {
+        var dropped = 0;
+
+        // Keep the newest item even when it alone is over the byte bound: the loop takes it soon.
+        while (_budget.IsOver && _queue.Reader.Count > 1 && _queue.Reader.TryRead(out var oldest))
+        {
+            if (oldest is FlushMarker marker)
+            {
+                // A flush waits for the items before it, not for a place in the queue: it goes back at the tail (under
+                // overflow it may then also wait for a few items queued after it), or is done if the route has closed.
+                // Eviction stops there, so a queue of markers alone is never read round and round.
+                if (!_queue.Writer.TryWrite(marker))
+                {
+                    marker.Complete(Task.CompletedTask);
+                }
+
+                break;
+            }
+
+            _budget.Add(-1, -oldest.EstimatedBytes);
+            dropped++;
+        }
+
+        if (dropped > 0)
+        {
+            _outcomes.QueueFull(_route, dropped);
+            Ring(); // a partial batch must go now, or newer items evict older ones while it waits
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        while (true)
+        {
+            try
+            {
+                await LoopAsync().ConfigureAwait(false);
+                await _window.AllEnded().ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex)
+            {
+                // A bug, not a delivery failure: count what the loop held, never let it reach the app, and go on.
+                _outcomes.Failed(_route, _window.Claim(_batch.Count), ex);
+                ReleaseBatch();
+                await Task.Delay(TimeSpan.FromMilliseconds(100)).ConfigureAwait(false); // no hot spin on a repeating bug
+            }
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        var reader = _queue.Reader;
+        var batchStarted = 0L;
+        Task? due = null;
+        while (true)
+        {
+            if (reader.TryRead(out var item))
+            {
+                if (item is FlushMarker marker)
+                {
+                    Interlocked.Decrement(ref _markers);
+                    await SendBatchAsync().ConfigureAwait(false);
+                    marker.Complete(_window.AllEnded());
+                    continue;
+                }
+
+                if (_batch.Count == 0)
+                {
+                    batchStarted = item.EnqueuedAt; // the interval runs from the item's call, whenever the loop sees it
+                    due = null;
+                }
+
+                _batch.Add(item);
+                _batchBytes += item.EstimatedBytes;
+                _window.Hold();
+                if (_batch.Count >= _batchSize || _batchBytes >= _maxBodyBytes)
+                {
+                    await SendBatchAsync().ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
+            if (_batch.Count == 0)
+            {
+                if (!await reader.WaitToReadAsync().ConfigureAwait(false))
+                {
+                    return; // closed and drained
+                }
+
+                continue;
+            }
+
+            // Holding a partial batch: send it when closing, when the budget is full (newer items would evict older
+            // ones while it waits) or when the interval has passed; else wait for more items or the interval.
+            var left = _interval - _time.GetElapsedTime(batchStarted);
+            if (_closing || _budget.IsFull || left <= TimeSpan.Zero)
+            {
+                await SendBatchAsync().ConfigureAwait(false);
+                continue;
+            }
+
+            due ??= Task.Delay(left, _time);
+            if (_time.GetElapsedTime(batchStarted) >= _interval)
+            {
+                continue; // the app's clock moved while the timer was armed
+            }
+
+            // Wake when the queue can fill the batch, not on every item (a burst would pay one wake-up per call);
+            // armed before the re-check, so an item added in between is seen by one side or the other.
+            var bell = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _bell, bell);
+            var missing = _batchSize - _batch.Count;
+            Interlocked.Exchange(ref _wanted, missing);
+            if (reader.Count < missing && !_closing && !_budget.IsFull && Volatile.Read(ref _markers) == 0)
+            {
+                await Task.WhenAny(bell.Task, due).ConfigureAwait(false);
+            }
+
+            Interlocked.Exchange(ref _wanted, 0);
+        }
+    }
+
+    /// <summary>Writes the batch to bodies (emptying it) and starts a request for each as the window allows.</summary>
+    private async Task SendBatchAsync()
+    {
+        if (_batch.Count == 0)
+        {
+            return;
+        }
+
+        List<RequestBody> bodies;
+        try
+        {
+            bodies = _window.Write(_batch, _route.IsBatched);
         }
         finally
         {
-            while (_flushRequests.TryDequeue(out var request))
-            {
-                request.TrySetResult();
-            }
+            ReleaseBatch();
+        }
+
+        foreach (var body in bodies)
+        {
+            await _window.StartAsync(body).ConfigureAwait(false);
         }
     }
 
-    // Drain target: what the queue holds now; items enqueued after this are not waited on.
-    private async Task DrainForFlushAsync()
+    private void ReleaseBatch()
     {
-        var requests = _flushRequests.Count;
-        var left = _queue.Count;
-        while (left > 0)
-        {
-            left -= Fill(left);
-            if (!_batch.IsFull)
-            {
-                break; // the queue ran dry, or the target is reached
-            }
-
-            await _dispatcher.DispatchAsync(_batch, _queue).ConfigureAwait(false);
-        }
-
-        if (_batch.Count > 0)
-        {
-            await _dispatcher.DispatchAsync(_batch, _queue).ConfigureAwait(false);
-        }
-
-        var pending = _dispatcher.AllEnded();
-        for (var i = 0; i < requests && _flushRequests.TryDequeue(out var request); i++)
-        {
-            _ = pending.ContinueWith(static (_, r) => ((TaskCompletionSource)r!).TrySetResult(), request, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-    }
-
-    private void OnTimer()
-    {
-        Volatile.Write(ref _timerFired, 1);
-        _queue.Wake();
-    }
-
-    /// <summary>Moves up to <paramref name="limit"/> items from the queue into the batch, until it is full; returns how many.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // per item: skip the slow first tier
-    private int Fill(int limit)
-    {
-        var taken = 0;
-        while (taken < limit && !_batch.IsFull && _queue.TryTake(out var item))
-        {
-            _dispatcher.Hold();
-            _batch.Add(item);
-            taken++;
-        }
-
-        return taken;
+        _budget.Add(-_batch.Count, -_batchBytes);
+        _batch.Clear();
+        _batchBytes = 0;
     }
 }

@@ -49,7 +49,7 @@ internal sealed class SignalItem : QueuedItem
                     continue; // the typed field wins over a same-named property
                 }
 
-                writer.WritePropertyName(TextLimits.SanitizeSurrogates(key));
+                writer.WritePropertyName(TextLimits.Key(key));
                 JsonValueWriter.WriteValue(writer, value, stringCap, 2);
             }
         }

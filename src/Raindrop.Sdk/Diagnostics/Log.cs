@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(105, LogLevel.Error, "A Raindrop background task failed unexpectedly; it was restarted and the app was not affected.")]
     public static partial void BackgroundError(ILogger logger, Exception exception);
 
+    [LoggerMessage(106, LogLevel.Warning, "Raindrop cut {Count} identifier(s) or property key(s) over {Max} characters since the last report (at most one line per 30 s), one of them at least {Length} characters long; each ends in ...[truncated by raindrop].")]
+    public static partial void IdentifierCut(ILogger logger, long count, int length, int max);
+
     [LoggerMessage(101, LogLevel.Warning, "Raindrop client is closed: {Call} was ignored (further calls after close are not logged).")]
     public static partial void CalledAfterClose(ILogger logger, string call);
 
@@ -34,9 +37,6 @@ internal static partial class Log
 
     [LoggerMessage(203, LogLevel.Warning, "Raindrop close deadline passed: {Count} item(s) on {Route} were not sent.")]
     public static partial void CloseDropped(ILogger logger, int count, string route);
-
-    [LoggerMessage(204, LogLevel.Debug, "Raindrop request to {Route} failed ({Reason}); retrying.")]
-    public static partial void Retrying(ILogger logger, string route, string reason);
 
     [LoggerMessage(205, LogLevel.Information, "Raindrop sent {Count} item(s) ({Bytes} bytes) to {Route}: {Status}.")]
     public static partial void Sent(ILogger logger, int count, int bytes, string route, string status);

@@ -65,6 +65,12 @@ public sealed partial class Interaction : IInteraction
 
     internal LinkedListNode<Interaction>? Node { get; set; }
 
+    /// <summary>Evicted from the registry's bound: the registry keeps it only while it has changes to send.</summary>
+    internal bool Evicted { get; set; }
+
+    /// <summary>Changes not yet sent (read without the lock: a stale answer only keeps it one more sweep).</summary>
+    internal bool HasPending => Volatile.Read(ref _dirty) && !Volatile.Read(ref _finished);
+
     internal long LastChange => Interlocked.Read(ref _lastChange);
 
     internal InteractionRegistry Registry => _registry;
@@ -273,6 +279,11 @@ public sealed partial class Interaction : IInteraction
             apply(this, value);
             _dirty = true;
             Interlocked.Exchange(ref _lastChange, _registry.Time.GetTimestamp());
+        }
+
+        if (Evicted)
+        {
+            _registry.ChangedAfterEviction(this);
         }
     }
 

@@ -6,7 +6,8 @@ namespace Raindrop.Interactions;
 
 /// <summary>
 /// The partial-event buffer: the client's open interactions, in begin order, bounded by
-/// <c>MaxOpenInteractions</c> (past it the oldest is flushed as pending and forgotten). A background sweep
+/// <c>MaxOpenInteractions</c> (past it the oldest is flushed as pending and forgotten here; what the app records on it
+/// afterwards is sent as it comes, so nothing is lost). A background sweep
 /// (<see cref="PartialSweep"/>) sends each interaction's pending changes once it has been quiet for
 /// <c>PartialFlushInterval</c>. Also the
 /// ambient (<see cref="AsyncLocal{T}"/>) interaction of each async flow.
@@ -16,6 +17,7 @@ internal sealed partial class InteractionRegistry : IDisposable
     private readonly object _gate = new();
     private readonly Dictionary<string, Interaction> _open = new(StringComparer.Ordinal);
     private readonly LinkedList<Interaction> _order = new();
+    private readonly HashSet<Interaction> _evictedWithChanges = new(ReferenceEqualityComparer.Instance);
     private readonly AsyncLocal<Interaction?> _current = new();
     private readonly RaindropOptions _options;
     private readonly ILogger _logger;
@@ -31,6 +33,10 @@ internal sealed partial class InteractionRegistry : IDisposable
         _logger = logger;
         _evictions = new RateLimiter(time);
         _sweep = new PartialSweep(Snapshot, Send, time, options.PartialFlushInterval, logger);
+        if (client.IsEnabled)
+        {
+            _sweep.Start();
+        }
     }
 
     public RaindropClient Client { get; }
@@ -40,11 +46,12 @@ internal sealed partial class InteractionRegistry : IDisposable
     public Interaction Begin(InteractionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var userId = InputNormalizer.Require(options.UserId, nameof(InteractionOptions.UserId), nameof(InteractionOptions));
-        var eventName = InputNormalizer.Require(options.Event, nameof(InteractionOptions.Event), nameof(InteractionOptions));
-        var attachments = Client.Input.Attachments(options.Attachments, nameof(InteractionOptions));
-        var eventId = InputNormalizer.Optional(options.EventId) ?? InputNormalizer.NewEventId();
-        var interaction = new Interaction(this, eventId, userId, eventName, InputNormalizer.Optional(options.ConvoId), options.Timestamp ?? Client.Input.Now());
+        var input = Client.Input;
+        var userId = input.Id(InputNormalizer.Require(options.UserId, nameof(InteractionOptions.UserId), nameof(InteractionOptions)));
+        var eventName = input.Id(InputNormalizer.Require(options.Event, nameof(InteractionOptions.Event), nameof(InteractionOptions)));
+        var attachments = input.Attachments(options.Attachments, nameof(InteractionOptions));
+        var eventId = input.Id(InputNormalizer.Optional(options.EventId)) ?? InputNormalizer.NewEventId();
+        var interaction = new Interaction(this, eventId, userId, eventName, input.Id(InputNormalizer.Optional(options.ConvoId)), options.Timestamp ?? input.Now());
         interaction.SetBeginState(Client.Input.Text(options.Input), InputNormalizer.Optional(options.Model), Client.Input.Members(options.Properties), attachments);
         _current.Value = interaction;
         if (Client.IsEnabled && !Client.IsClosed)
@@ -58,7 +65,7 @@ internal sealed partial class InteractionRegistry : IDisposable
 
     public Interaction Resume(string eventId)
     {
-        InputNormalizer.Require(eventId, nameof(eventId), nameof(RaindropClient.ResumeInteraction));
+        eventId = Client.Input.Id(InputNormalizer.Require(eventId, nameof(eventId), nameof(RaindropClient.ResumeInteraction)));
         lock (_gate)
         {
             if (_open.TryGetValue(eventId, out var live))
@@ -97,6 +104,8 @@ internal sealed partial class InteractionRegistry : IDisposable
                 interaction.Node = null;
                 _open.Remove(interaction.EventId);
             }
+
+            _evictedWithChanges.Remove(interaction);
         }
 
         if (ReferenceEquals(_current.Value, interaction))
@@ -146,6 +155,7 @@ internal sealed partial class InteractionRegistry : IDisposable
 
             _order.Clear();
             _open.Clear();
+            _evictedWithChanges.Clear();
         }
     }
 
@@ -179,12 +189,12 @@ internal sealed partial class InteractionRegistry : IDisposable
 
             _open[interaction.EventId] = interaction;
             interaction.Node = _order.AddLast(interaction);
-            _sweep.EnsureStarted();
             if (_open.Count > _options.MaxOpenInteractions && _order.First is { } oldest)
             {
                 evicted = oldest.Value;
                 _order.RemoveFirst();
                 evicted.Node = null;
+                evicted.Evicted = true; // what the app records on it later is still sent (WIRE.md §5)
                 _open.Remove(evicted.EventId);
             }
         }
@@ -204,11 +214,24 @@ internal sealed partial class InteractionRegistry : IDisposable
         }
     }
 
+    /// <summary>
+    /// An evicted interaction was changed: it is swept (and flushed, and closed) with the open ones until its changes
+    /// are sent, then forgotten again, so the bound holds memory and loses nothing.
+    /// </summary>
+    public void ChangedAfterEviction(Interaction interaction)
+    {
+        lock (_gate)
+        {
+            _evictedWithChanges.Add(interaction);
+        }
+    }
+
     private List<Interaction> Snapshot()
     {
         lock (_gate)
         {
-            return [.. _order];
+            _evictedWithChanges.RemoveWhere(static i => !i.HasPending);
+            return [.. _order, .. _evictedWithChanges];
         }
     }
 

@@ -6,8 +6,8 @@ namespace Raindrop.Interactions;
 
 /// <summary>
 /// The partial-event sweep: every quarter of <c>PartialFlushInterval</c> (10 to 500 ms) it queues the pending changes of
-/// each open interaction that has been quiet for <c>PartialFlushInterval</c>. It starts with the client's first
-/// interaction (a client that never begins one runs no timer) and stops at close.
+/// each open interaction that has been quiet for <c>PartialFlushInterval</c>. Started by the registry's constructor (of an
+/// enabled client), stopped at close.
 /// </summary>
 internal sealed class PartialSweep : IDisposable
 {
@@ -35,11 +35,11 @@ internal sealed class PartialSweep : IDisposable
     }
 
     /// <summary>Starts the sweep unless it runs (or has been stopped).</summary>
-    public void EnsureStarted()
+    public void Start()
     {
         lock (_gate)
         {
-            _running ??= Start();
+            _running ??= Run();
         }
     }
 
@@ -69,7 +69,7 @@ internal sealed class PartialSweep : IDisposable
         _stop.Dispose();
     }
 
-    private Task Start()
+    private Task Run()
     {
         CancellationToken stop;
         try

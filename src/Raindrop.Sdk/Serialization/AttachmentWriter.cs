@@ -5,7 +5,6 @@ namespace Raindrop.Serialization;
 /// <summary>Writes the <c>attachments</c> array: always present, optional keys only when set.</summary>
 internal static class AttachmentWriter
 {
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static void Write(Utf8JsonWriter writer, IReadOnlyList<Attachment>? attachments, int stringCap)
     {
         writer.WriteStartArray("attachments");

@@ -8,7 +8,6 @@ internal static partial class JsonValueWriter
 {
     // A string element short enough to need no cap and free of \u escapes (which may hide a lone surrogate) can be
     // copied as it is.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static bool CanCopy(JsonElement element, int stringCap)
     {
 #if NET9_0_OR_GREATER
@@ -46,7 +45,6 @@ internal static partial class JsonValueWriter
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static void WriteElement(Utf8JsonWriter writer, JsonElement element, int stringCap, int depth)
     {
         switch (element.ValueKind)
@@ -61,7 +59,7 @@ internal static partial class JsonValueWriter
                 writer.WriteStartObject();
                 foreach (var p in element.EnumerateObject())
                 {
-                    writer.WritePropertyName(NameOf(p));
+                    writer.WritePropertyName(TextLimits.Key(NameOf(p)));
                     WriteElement(writer, p.Value, stringCap, depth + 1);
                 }
 

@@ -17,7 +17,6 @@ internal static partial class JsonValueWriter
 {
     private const string DepthMarker = "[max depth exceeded]";
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static void WriteString(Utf8JsonWriter writer, string value, int stringCap)
     {
         writer.WriteStringValue(TextLimits.SanitizeSurrogates(TextLimits.Truncate(value, stringCap)));
@@ -31,7 +30,7 @@ internal static partial class JsonValueWriter
         {
             foreach (var (key, value) in members)
             {
-                writer.WritePropertyName(TextLimits.SanitizeSurrogates(key));
+                writer.WritePropertyName(TextLimits.Key(key));
                 WriteValue(writer, value, stringCap, depth + 1);
             }
         }
@@ -39,7 +38,6 @@ internal static partial class JsonValueWriter
         writer.WriteEndObject();
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static void WriteValue(Utf8JsonWriter writer, object? value, int stringCap, int depth)
     {
         switch (value)
@@ -128,7 +126,6 @@ internal static partial class JsonValueWriter
         WriteUnknown(writer, value, stringCap);
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static void WriteDouble(Utf8JsonWriter writer, double d)
     {
         if (double.IsFinite(d))

@@ -24,13 +24,11 @@ internal sealed class MinimalJsonEncoder : JavaScriptEncoder
 
     public override bool WillEncode(int unicodeScalar) => unicodeScalar < 0x20 || unicodeScalar == '"' || unicodeScalar == '\\';
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public override unsafe int FindFirstCharacterToEncode(char* text, int textLength)
     {
         return new ReadOnlySpan<char>(text, textLength).IndexOfAny(CharsToEscape);
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public override int FindFirstCharacterToEncodeUtf8(ReadOnlySpan<byte> utf8Text) => utf8Text.IndexOfAny(BytesToEscape);
 
     private static byte[] Escaped()

@@ -65,7 +65,6 @@ internal readonly struct PropertyBag
     /// Snapshots an event's properties as <see cref="ValueSnapshot.Members"/> does, into a bag: a dictionary of one or
     /// two entries (the common case) is copied without an array.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static PropertyBag Snapshot(IEnumerable<KeyValuePair<string, object?>>? members, ref ValueSnapshot.Report report)
     {
         if (members is Dictionary<string, object?> { Count: > 0 and <= 2 } d)
@@ -101,14 +100,14 @@ internal readonly struct PropertyBag
             }
 
             var copy0 = ValueSnapshot.Member(first.Value, ref report);
-            return two ? Of(first.Key, copy0, second.Key, ValueSnapshot.Member(second.Value, ref report)) : Of(first.Key, copy0);
+            var key0 = ValueSnapshot.Key(first.Key, ref report);
+            return two ? Of(key0, copy0, ValueSnapshot.Key(second.Key, ref report), ValueSnapshot.Member(second.Value, ref report)) : Of(key0, copy0);
         }
 
         return From(ValueSnapshot.Members(members, ref report));
     }
 
     /// <summary>For the size estimate: inline members cost their own estimate, the array its estimate.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public long EstimateSize()
     {
         long total = 2;

@@ -14,7 +14,6 @@ internal static class SizeEstimator
 
     public static int Estimate(string? text) => text is null ? 0 : text.Length + PerValue;
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static long Estimate(object? value, int depth = 0)
     {
         switch (value)
@@ -41,7 +40,6 @@ internal static class SizeEstimator
     }
 
     /// <summary>The size of string-keyed members: a copied property array, or a nested dictionary.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static long Estimate(IEnumerable<KeyValuePair<string, object?>>? members, int depth = 0)
     {
         long total = 2;

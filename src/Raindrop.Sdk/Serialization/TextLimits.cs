@@ -26,8 +26,13 @@ internal static class TextLimits
         return string.Concat(text.AsSpan(0, keep), Marker);
     }
 
+    /// <summary>The longest property key written (WIRE.md §2); a longer one is cut to this, ending in the marker.</summary>
+    public const int MaxKeyChars = 1024;
+
+    /// <summary>A property key as written: cut to <see cref="MaxKeyChars"/> and with lone surrogates replaced.</summary>
+    public static string Key(string key) => SanitizeSurrogates(Truncate(key, MaxKeyChars));
+
     /// <summary>Replaces lone surrogates (invalid UTF-16, which cannot be written as UTF-8) with U+FFFD.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static string SanitizeSurrogates(string text)
     {
         var first = text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF');

@@ -27,6 +27,7 @@ internal static class ValueSnapshot
     {
         public int Failures;
         public string? FirstReason;
+        public int KeysCut;
         internal int Nodes;
         internal List<object>? Path;
     }
@@ -50,6 +51,23 @@ internal static class ValueSnapshot
     public static object? Value(object? value, ref Report report) => Snapshot(value, depth: 1, ref report);
 
     public static string Describe(string reason) => "[unserializable: " + reason + "]";
+
+    /// <summary>A member's key, cut to <see cref="TextLimits.MaxKeyChars"/> (WIRE.md §2) and counted when it was.</summary>
+    public static string Key(string? key, ref Report report)
+    {
+        if (key is null)
+        {
+            return string.Empty; // a dictionary changed mid-read
+        }
+
+        if (key.Length <= TextLimits.MaxKeyChars)
+        {
+            return key;
+        }
+
+        report.KeysCut++;
+        return TextLimits.Truncate(key, TextLimits.MaxKeyChars);
+    }
 
     // The common leaves inline into the callers; the rest is out of line (and compiled by tiers, not at start-up).
     private static object? Snapshot(object? value, int depth, ref Report report) =>
@@ -134,7 +152,6 @@ internal static class ValueSnapshot
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static KeyValuePair<string, object?>[] CopyMembers(IEnumerable<KeyValuePair<string, object?>> members, int depth, ref Report report)
     {
         // Sized from the count when there is one (one array, no list: this is the caller's hot path).
@@ -151,14 +168,14 @@ internal static class ValueSnapshot
             {
                 foreach (var (key, value) in d)
                 {
-                    Add(ref copy, ref n, new(key ?? string.Empty, Snapshot(value, depth + 1, ref report))); // null: changed mid-read
+                    Add(ref copy, ref n, new(Key(key, ref report), Snapshot(value, depth + 1, ref report)));
                 }
             }
             else
             {
                 foreach (var (key, value) in members)
                 {
-                    Add(ref copy, ref n, new(key ?? string.Empty, Snapshot(value, depth + 1, ref report)));
+                    Add(ref copy, ref n, new(Key(key, ref report), Snapshot(value, depth + 1, ref report)));
                 }
             }
         }
@@ -232,7 +249,7 @@ internal static class ValueSnapshot
                 var i = 0;
                 foreach (var (key, child) in obj)
                 {
-                    members[i++] = new(key, child is null ? null : Snapshot(child, depth + 1, ref report));
+                    members[i++] = new(Key(key, ref report), child is null ? null : Snapshot(child, depth + 1, ref report));
                 }
 
                 return members;

@@ -22,7 +22,6 @@ internal static class WireFormat
         return System.Text.Encoding.ASCII.GetString(buffer);
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     public static void WriteTimestamp(Utf8JsonWriter writer, string name, DateTimeOffset value)
     {
         Span<byte> buffer = stackalloc byte[24];
@@ -31,7 +30,6 @@ internal static class WireFormat
     }
 
     // yyyy-MM-ddTHH:mm:ss.fffZ in UTC, digit by digit: a custom format string is parsed on every call.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static void Format(DateTimeOffset value, Span<byte> b)
     {
         var t = value.UtcDateTime;
@@ -51,7 +49,6 @@ internal static class WireFormat
         b[23] = (byte)'Z';
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot: skip the slow first tier
     private static void Digits(Span<byte> destination, int value)
     {
         for (var i = destination.Length - 1; i >= 0; i--)

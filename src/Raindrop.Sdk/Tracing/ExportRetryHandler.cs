@@ -20,7 +20,7 @@ internal sealed class ExportRetryHandler(HttpMessageHandler inner, ResiliencePip
     {
         var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, closing);
-        var context = RetryPolicy.Rent(time, linked.Token);
+        var context = RetryPolicy.Rent(time, counters: null, linked.Token);
         try
         {
             var outcome = await pipeline.ExecuteOutcomeAsync(

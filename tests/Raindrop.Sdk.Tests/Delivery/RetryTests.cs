@@ -1,3 +1,4 @@
+using Raindrop.Delivery;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
@@ -317,7 +318,7 @@ public class RetryTests
     }
 
     [Fact]
-    public async Task While_a_request_is_retrying_no_new_request_starts_on_the_route()
+    public async Task Once_a_request_has_failed_three_times_in_a_row_no_new_request_starts_on_the_route()
     {
         using var api = new FakeApi();
         var healthy = 0;
@@ -325,7 +326,8 @@ public class RetryTests
         await using var client = api.Client(o => o.BatchSize = 1);
 
         client.TrackAi(DeliveryKit.Ai("first"));
-        Assert.True(await FakeApi.Eventually(() => client.Statistics.Retried >= 1));
+        // WIRE.md §5: the route is failing after 3 failed attempts in a row (one sporadic failure does not narrow it).
+        Assert.True(await FakeApi.Eventually(() => client.Statistics.Retried >= InFlightWindow.FailuresBeforeNarrowing));
         for (var i = 0; i < 10; i++)
         {
             client.TrackAi(DeliveryKit.Ai($"later-{i}"));
@@ -333,7 +335,7 @@ public class RetryTests
 
         // Give the worker time to misbehave: three more retries of the first request (BatchSize 1, so the later
         // items are due at once).
-        Assert.True(await FakeApi.Eventually(() => client.Statistics.Retried >= 4));
+        Assert.True(await FakeApi.Eventually(() => client.Statistics.Retried >= InFlightWindow.FailuresBeforeNarrowing + 3));
         var seen = api.Bodies(Route).SelectMany(b => DeliveryKit.Ids(((JsonArray)JsonNode.Parse(b)!).Select(n => n!.AsObject()))).Distinct().ToList();
         Assert.Equal(["first"], seen);
 

@@ -3,7 +3,7 @@ using Raindrop.Sdk.Tests.TestSupport;
 
 namespace Raindrop.Sdk.Tests.Interactions;
 
-/// <summary>The partial-event sweep starts with the first interaction, from the app's call, without the caller's context.</summary>
+/// <summary>The partial-event sweep (started with the client) sends quiet interactions without any caller's context, on the app's clock.</summary>
 public class InteractionSweepStartTests
 {
     private static readonly AsyncLocal<object?> RequestState = new();

@@ -3,23 +3,20 @@ using Raindrop.Sdk.Tests.TestSupport;
 
 namespace Raindrop.Sdk.Tests.Wire;
 
-/// <summary>Generated event ids are lowercase UUID v4, from Guid.NewGuid until the CSPRNG pool is loaded and from the pool after.</summary>
+/// <summary>Generated event ids are distinct lowercase UUID v4 (WIRE.md §2).</summary>
 public partial class EventIdTests
 {
     [Fact]
-    public async Task Ids_are_distinct_lowercase_uuid_v4_before_and_after_the_csprng_pool_is_ready()
+    public async Task Ids_are_distinct_lowercase_uuid_v4()
     {
+        using var api = new FakeApi();
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < 200; i++)
+        await using (var client = api.Client())
         {
-            ids.Add(EventIds.New()); // before the pool is ready unless another test got there first
-        }
-
-        EventIds.WarmUpInBackground();
-        Assert.True(await FakeApi.Eventually(() => EventIds.PoolReady), "the CSPRNG pool never became ready");
-        for (var i = 0; i < 1000; i++)
-        {
-            ids.Add(EventIds.New()); // more than one 4 KiB pool's worth
+            for (var i = 0; i < 1200; i++)
+            {
+                ids.Add(client.Track(new TrackEvent { UserId = "u", Event = "e" }));
+            }
         }
 
         Assert.Equal(1200, ids.Count);
