@@ -11,6 +11,13 @@ namespace Raindrop.Tracing;
 /// </summary>
 internal static class PayloadSerializer
 {
+    // Kept past one payload only while small, so a thread that once wrote a huge payload does not hold its buffer.
+    private const int KeptBytes = 16 * 1024;
+
+    // One writer and buffer per thread, reused: a span's input and output are written on every helper call.
+    [ThreadStatic]
+    private static Scratch? _scratch;
+
     public static string Serialize(object? snapshot, int maxChars)
     {
         if (snapshot is string s)
@@ -19,15 +26,14 @@ internal static class PayloadSerializer
         }
 
         // UTF-8 needs at most 3 bytes per UTF-16 char; past that the text is over the cap anyway.
-        var buffer = new CappedBufferWriter((int)Math.Min(int.MaxValue - 64, (maxChars * 3L) + 64));
+        var scratch = _scratch ?? new Scratch();
+        _scratch = null; // not shared with a nested call on this thread
+        scratch.Reset((int)Math.Min(int.MaxValue - 64, (maxChars * 3L) + 64));
         try
         {
-            using (var writer = new Utf8JsonWriter(buffer, WireFormat.WriterOptions))
-            {
-                JsonValueWriter.WriteValue(writer, snapshot, maxChars, 1);
-            }
-
-            return TextLimits.Truncate(Encoding.UTF8.GetString(buffer.WrittenSpan), maxChars);
+            JsonValueWriter.WriteValue(scratch.Writer, snapshot, maxChars, 1);
+            scratch.Writer.Flush();
+            return TextLimits.Truncate(Encoding.UTF8.GetString(scratch.Buffer.WrittenSpan), maxChars);
         }
         catch (CappedBufferWriter.CapExceededException)
         {
@@ -37,19 +43,54 @@ internal static class PayloadSerializer
         {
             return ValueSnapshot.Describe(ex.GetType().Name);
         }
+        finally
+        {
+            if (scratch.Buffer.Capacity <= KeptBytes)
+            {
+                _scratch = scratch;
+            }
+        }
+    }
+
+    private sealed class Scratch
+    {
+        public Scratch()
+        {
+            Buffer = new CappedBufferWriter();
+            Writer = new Utf8JsonWriter(Buffer, WireFormat.WriterOptions);
+        }
+
+        public CappedBufferWriter Buffer { get; }
+
+        public Utf8JsonWriter Writer { get; }
+
+        public void Reset(int cap)
+        {
+            Buffer.Reset(cap);
+            Writer.Reset(Buffer);
+        }
     }
 
     /// <summary>A buffer writer that refuses to grow past a size, so a huge object is not written whole.</summary>
-    private sealed class CappedBufferWriter(int cap) : IBufferWriter<byte>
+    private sealed class CappedBufferWriter : IBufferWriter<byte>
     {
         private readonly ArrayBufferWriter<byte> _inner = new(256);
+        private int _cap;
 
         public ReadOnlySpan<byte> WrittenSpan => _inner.WrittenSpan;
+
+        public int Capacity => _inner.Capacity;
+
+        public void Reset(int cap)
+        {
+            _cap = cap;
+            _inner.ResetWrittenCount();
+        }
 
         // The writer asks for room generously; what counts is what it writes.
         public void Advance(int count)
         {
-            if (_inner.WrittenCount + (long)count > cap)
+            if (_inner.WrittenCount + (long)count > _cap)
             {
                 throw new CapExceededException();
             }

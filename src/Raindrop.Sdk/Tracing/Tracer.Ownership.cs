@@ -38,7 +38,7 @@ internal sealed partial class Tracer
 
         try
         {
-            if (EnsureRoot(interaction, ambient) is { } root)
+            if (EnsureRoot(interaction, ambient, makeCurrent: true) is { } root)
             {
                 root.SetCustomProperty(AmbientProperty, ambient);
                 Activity.Current = root;
@@ -166,16 +166,23 @@ internal sealed partial class Tracer
     // Where the root hangs (WIRE.md §7): under the host's span when the host records it (the app runs OpenTelemetry
     // and sampled the request), so the app's trace stays whole; otherwise in a trace of its own, linked to the host's
     // span, since an unrecorded parent must never decide for Raindrop.
-    private static Activity? EnsureRoot(Interaction interaction, Activity? current) =>
+    private static Activity? EnsureRoot(Interaction interaction, Activity? current, bool makeCurrent = false) =>
         interaction.GetOrCreateRootSpan(() =>
         {
             var name = interaction.Event ?? "interaction";
             var recordedParent = HostRecords(current) && InteractionOf(current) is null;
             var parent = recordedParent ? current!.Context : default;
             ActivityLink[]? links = current is null || recordedParent ? null : [new ActivityLink(current.Context)];
-            Activity.Current = null;
+            if (!recordedParent && current is not null)
+            {
+                Activity.Current = null; // a root of its own, not the unrecorded host span's child
+            }
+
             var root = RaindropActivitySource.Source.StartActivity(name + "." + SpanAttributes.KindWorkflow, ActivityKind.Internal, parent, tags: null, links: links);
-            Activity.Current = current; // the caller decides whether the root becomes the flow's span
+            if (!makeCurrent || root is null)
+            {
+                Activity.Current = current; // starting it made it the flow's span; the caller decides
+            }
             if (root is not null)
             {
                 root.SetCustomProperty(SpanAttributes.InteractionProperty, interaction);
