@@ -23,10 +23,17 @@ internal static class SpanAttributes
     public const string PromptPrefix = "gen_ai.prompt.";
     public const string CompletionPrefix = "gen_ai.completion.";
 
+    // The first prompts' attribute names, made once: every LLM span names them.
+    private static readonly string[] PromptKeys = [.. Enumerable.Range(0, 16).SelectMany(i => new[] { PromptPrefix + i + ".role", PromptPrefix + i + ".content" })];
+
     public const string KindTask = "task";
     public const string KindTool = "tool";
     public const string KindLlm = "llm";
     public const string KindWorkflow = "workflow";
+
+    /// <summary><c>gen_ai.prompt.{i}.role</c> or <c>.content</c>.</summary>
+    public static string PromptKey(int i, bool content) =>
+        i < PromptKeys.Length / 2 ? PromptKeys[(2 * i) + (content ? 1 : 0)] : PromptPrefix + i + (content ? ".content" : ".role");
 
     /// <summary>Custom property (never exported) marking which interaction a span belongs to.</summary>
     public const string InteractionProperty = "raindrop.interaction";

@@ -237,8 +237,8 @@ internal sealed partial class Tracer
         foreach (var message in prompt)
         {
             var i = messages.Count;
-            activity.SetTag(SpanAttributes.PromptPrefix + i + ".role", message.Role);
-            activity.SetTag(SpanAttributes.PromptPrefix + i + ".content", message.Content is null ? null : Cap(message.Content));
+            activity.SetTag(SpanAttributes.PromptKey(i, content: false), message.Role);
+            activity.SetTag(SpanAttributes.PromptKey(i, content: true), message.Content is null ? null : Cap(message.Content));
             messages.Add(new() { ["role"] = message.Role, ["content"] = message.Content });
         }
 
