@@ -1,3 +1,4 @@
+using Raindrop.Sdk.Tests.Tracing;
 using Microsoft.Extensions.Logging;
 
 namespace Raindrop.Sdk.IntegrationTests;

@@ -1,3 +1,4 @@
+using Raindrop.Sdk.Tests.Tracing;
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
 

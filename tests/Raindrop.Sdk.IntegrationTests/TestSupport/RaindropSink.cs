@@ -1,3 +1,4 @@
+using Raindrop.Sdk.Tests.Tracing;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;

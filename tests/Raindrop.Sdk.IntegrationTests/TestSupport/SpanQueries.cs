@@ -1,3 +1,4 @@
+using Raindrop.Sdk.Tests.Tracing;
 using System.Text.Json.Nodes;
 
 namespace Raindrop.Sdk.IntegrationTests.TestSupport;

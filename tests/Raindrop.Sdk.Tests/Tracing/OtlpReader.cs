@@ -4,7 +4,7 @@ using System.Text;
 namespace Raindrop.Sdk.Tests.Tracing;
 
 /// <summary>One span decoded from an OTLP/HTTP protobuf body (only the fields the tests read).</summary>
-internal sealed record OtlpSpan(
+public sealed record OtlpSpan(
     string Scope,
     string TraceId,
     string SpanId,
@@ -19,6 +19,19 @@ internal sealed record OtlpSpan(
     public string? Attr(string key) => Attributes.TryGetValue(key, out var v) ? v as string : null;
 
     public string? EventId => Attr("traceloop.association.properties.event_id");
+
+    public long? Number(string key) => Attributes.TryGetValue(key, out var v) ? v switch
+    {
+        long l => l,
+        string s when long.TryParse(s, out var p) => p,
+        double d => (long)d,
+        _ => null,
+    } : null;
+
+    /// <summary>Every attribute value as text, for "does this span carry X anywhere" checks.</summary>
+    public string AllText => string.Join("\n", Attributes.Select(a => a.Key + "=" + a.Value));
+
+    public override string ToString() => $"{Scope}/{Name} trace={TraceId} span={SpanId} parent={ParentSpanId} kind={Attr("traceloop.span.kind")} op={Attr("gen_ai.operation.name")}";
 }
 
 /// <summary>
@@ -26,7 +39,7 @@ internal sealed record OtlpSpan(
 /// name=1) → spans=2 → Span: trace_id=1, span_id=2, parent_span_id=4, name=5, attributes=9, events=11, links=13
 /// (trace_id=1), status=15.
 /// </summary>
-internal static class OtlpReader
+public static class OtlpReader
 {
     public static IReadOnlyList<OtlpSpan> Read(byte[] body)
     {
