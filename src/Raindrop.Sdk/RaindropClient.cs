@@ -108,6 +108,9 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
 
     internal bool TakesUnownedSpans => _options.CaptureUnownedSpans;
 
+    /// <summary>Whether the app asked for <see cref="RaindropOptions.CaptureChatClients"/> (read by the host start-up check).</summary>
+    internal bool CapturesChatClients => _options.CaptureChatClients;
+
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <inheritdoc />
