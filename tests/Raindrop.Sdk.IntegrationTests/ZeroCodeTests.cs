@@ -55,6 +55,7 @@ public class ZeroCodeTests
             await chat.GetResponseAsync(Weather.Question);
             throw new InvalidOperationException("handler failed after the model call");
         });
+        app.MapPost("/chats/{conversationId}", async (string conversationId, IChatClient chat) => (await chat.GetResponseAsync(Weather.Question)).Text);
         app.MapPost("/health", async (IChatClient chat) => (await chat.GetResponseAsync("ping")).Text);
     }
 
@@ -128,6 +129,21 @@ public class ZeroCodeTests
         }
 
         Assert.Equal(3, app.OpenAi.Calls.Count);
+    }
+
+    [Fact]
+    [Trait("Issue21", "convo")]
+    public async Task The_conversation_comes_from_the_route_value_and_the_header_wins_over_it()
+    {
+        await using var app = await ZeroCodeApp.StartAsync(web => web.UseRaindrop());
+
+        await app.PostAsync("/chats/from-route", user: "ivan");
+        await app.PostAsync("/chats/from-route", user: "judy", convo: "from-header");
+        await app.FlushAsync();
+
+        var events = app.Sink.Items("events/track");
+        Assert.Equal("from-route", (string?)Assert.Single(events, e => (string?)e["user_id"] == "ivan")["ai_data"]?["convo_id"]);
+        Assert.Equal("from-header", (string?)Assert.Single(events, e => (string?)e["user_id"] == "judy")["ai_data"]?["convo_id"]);
     }
 
     [Fact]
