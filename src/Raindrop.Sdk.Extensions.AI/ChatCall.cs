@@ -47,6 +47,7 @@ internal sealed partial class ChatCall
     private readonly string? _input;
     private readonly ChatOptions? _callerOptions;
     private readonly bool _recordTools;
+    private readonly IReadOnlyDictionary<string, object?>? _scopeProperties;
     private static readonly AsyncLocal<ChatCall?> s_current = new();
     private RaindropSpan? _span;
     private Activity? _flowParent;
@@ -54,7 +55,7 @@ internal sealed partial class ChatCall
     private Action? _openSpan;
     private int _finished;
 
-    private ChatCall(RaindropChatClient owner, RaindropClient? core, Interaction? interaction, string? userId, ChatOptions? options, IEnumerable<ChatMessage> messages, bool recordTools)
+    private ChatCall(RaindropChatClient owner, RaindropClient? core, Interaction? interaction, string? userId, RaindropScope? scope, ChatOptions? options, IEnumerable<ChatMessage> messages, bool recordTools)
     {
         _owner = owner;
         _core = core;
@@ -68,7 +69,8 @@ internal sealed partial class ChatCall
             _userId = userId;
             _eventId = Guid.NewGuid().ToString();
             _eventName = Property(options, RaindropChatClientOptions.EventKey) ?? owner.Settings.EventName;
-            _convoId = options?.ConversationId;
+            _convoId = options?.ConversationId ?? scope?.ConvoId;
+            _scopeProperties = scope?.Properties;
         }
     }
 
@@ -91,7 +93,9 @@ internal sealed partial class ChatCall
         {
             var core = RaindropInterop.Core(owner.Raindrop);
             var interaction = RaindropInterop.ResolveInteraction(owner.Raindrop, options);
-            var userId = interaction is null ? UserIdOf(owner, options) : null;
+            // Outside an interaction the user (and conversation, properties) of the app's BeginScope scope is the fallback.
+            var scope = interaction is null ? core?.CurrentScope : null;
+            var userId = interaction is null ? UserIdOf(owner, options) ?? scope?.UserId : null;
             if (interaction is null && userId is null)
             {
                 owner.WarnNoUser();
@@ -113,7 +117,7 @@ internal sealed partial class ChatCall
                 }
             }
 
-            var call = new ChatCall(owner, core, interaction, userId, options, messages, recordTools: core is not null && !decision.ToolsElsewhere);
+            var call = new ChatCall(owner, core, interaction, userId, scope, options, messages, recordTools: core is not null && !decision.ToolsElsewhere);
             call.RecordAnsweredTools(messages);
             if (core is not null && !decision.LlmElsewhere && !decision.Split)
             {
@@ -396,7 +400,9 @@ internal sealed partial class ChatCall
             return;
         }
 
-        var properties = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var properties = _scopeProperties is { } scoped
+            ? new Dictionary<string, object?>(scoped, StringComparer.Ordinal)
+            : new Dictionary<string, object?>(StringComparer.Ordinal);
         if (usage?.InputTokenCount is { } inputTokens)
         {
             properties["input_tokens"] = inputTokens;

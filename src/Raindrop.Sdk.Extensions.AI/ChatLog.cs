@@ -13,4 +13,7 @@ internal static partial class ChatLog
 
     [LoggerMessage(902, LogLevel.Debug, "Raindrop could not record a chat call ({Stage}); the call itself was not affected.")]
     public static partial void RecordingFailedAgain(ILogger logger, string stage, Exception exception);
+
+    [LoggerMessage(903, LogLevel.Warning, "Raindrop CaptureChatClients is on but {Registration} was registered after AddRaindrop(), so its calls are not recorded: call AddRaindrop() after registering the chat clients, or add .UseRaindrop() to its pipeline.")]
+    public static partial void RegisteredAfterAddRaindrop(ILogger logger, string registration);
 }

@@ -17,6 +17,7 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient, ISpanTarge
     private readonly List<InMemoryInteraction> _interactions = [];
     private readonly List<RecordedSpan> _spans = [];
     private readonly AsyncLocal<InMemoryInteraction?> _current = new();
+    private readonly AsyncLocal<RaindropScope?> _scope = new();
     private int _flushes;
     private int _disposed;
 
@@ -104,6 +105,16 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient, ISpanTarge
     public IInteraction Begin(InteractionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (RaindropScope.Current(_scope) is { } scope)
+        {
+            options = options with
+            {
+                UserId = string.IsNullOrEmpty(options.UserId) ? scope.UserId : options.UserId,
+                ConvoId = string.IsNullOrEmpty(options.ConvoId) ? scope.ConvoId : options.ConvoId,
+                Properties = RaindropScope.Merge(scope.Properties, options.Properties),
+            };
+        }
+
         Require(options.UserId, nameof(InteractionOptions.UserId));
         Require(options.Event, nameof(InteractionOptions.Event));
         var interaction = new InMemoryInteraction(this, string.IsNullOrEmpty(options.EventId) ? NewId() : options.EventId, options);
@@ -111,6 +122,10 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient, ISpanTarge
         _current.Value = interaction;
         return interaction;
     }
+
+    /// <inheritdoc />
+    public IDisposable BeginScope(string? userId = null, string? convoId = null, IReadOnlyDictionary<string, object?>? properties = null) =>
+        RaindropScope.Begin(_scope, userId, convoId, properties);
 
     /// <inheritdoc />
     public IInteraction ResumeInteraction(string eventId)

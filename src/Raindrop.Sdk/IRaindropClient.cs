@@ -33,10 +33,25 @@ public interface IRaindropClient : IRaindropSpans, IAsyncDisposable
     /// Starts an interaction: an event built up over time (<c>SetProperty</c>, <c>AddAttachments</c>, spans) and
     /// finished with <see cref="IInteraction.FinishAsync"/>. Nothing is sent synchronously (WIRE.md §4).
     /// </summary>
-    /// <param name="options">The interaction's first fields; <c>UserId</c> and <c>Event</c> are required
-    /// (<see cref="ArgumentException"/> naming the missing one).</param>
+    /// <param name="options">The interaction's first fields; <c>Event</c> is required, and <c>UserId</c> unless a
+    /// <see cref="BeginScope"/> scope names the user (<see cref="ArgumentException"/> naming the missing one). A null
+    /// <c>UserId</c> or <c>ConvoId</c> is taken from the current scope.</param>
     /// <returns>The live interaction, also the ambient one of the current async flow.</returns>
     IInteraction Begin(InteractionOptions options);
+
+    /// <summary>
+    /// Opens a scope for the work that runs in the current async flow from here (a request, a job): its user,
+    /// conversation and properties. Calls made inside it pick them up when they name none: <see cref="Begin"/> takes
+    /// the scope's user and conversation (and its properties under the interaction's own), and the chat middleware
+    /// (Raindrop.Sdk.Extensions.AI) sends a model call made outside any interaction as an AI event of the scope's user.
+    /// Scopes nest: an inner scope's values override the outer ones (null keeps the outer value) and properties are
+    /// merged key by key. Disposing the returned handle ends the scope (the outer one is current again).
+    /// </summary>
+    /// <param name="userId">The user, or null to keep the outer scope's.</param>
+    /// <param name="convoId">The conversation, or null to keep the outer scope's.</param>
+    /// <param name="properties">Properties for what is recorded inside the scope; merged over the outer scope's.</param>
+    /// <returns>A handle that ends the scope when disposed.</returns>
+    IDisposable BeginScope(string? userId = null, string? convoId = null, IReadOnlyDictionary<string, object?>? properties = null);
 
     /// <summary>
     /// The live interaction with this id if this client still holds it, else a handle that knows only the id

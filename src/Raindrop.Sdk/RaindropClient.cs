@@ -20,6 +20,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     private readonly TimeProvider _time;
     private int _closed;
     private int _loggedAfterClose;
+    private readonly AsyncLocal<RaindropScope?> _scope = new();
 
     /// <summary>Creates a client. Invalid options throw here, naming the setting; a missing write key only disables the client.</summary>
     /// <param name="options">The settings; see <see cref="RaindropOptions"/>.</param>
@@ -106,6 +107,9 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     internal ILogger Logger => _logger;
 
     internal bool TakesUnownedSpans => _options.CaptureUnownedSpans;
+
+    /// <summary>Whether the app asked for <see cref="RaindropOptions.CaptureChatClients"/> (read by the host start-up check).</summary>
+    internal bool CapturesChatClients => _options.CaptureChatClients;
 
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
@@ -233,6 +237,13 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
 
     /// <inheritdoc />
     public Interaction Begin(InteractionOptions options) => Interactions.Begin(options);
+
+    /// <inheritdoc />
+    public IDisposable BeginScope(string? userId = null, string? convoId = null, IReadOnlyDictionary<string, object?>? properties = null) =>
+        RaindropScope.Begin(_scope, userId, convoId, properties);
+
+    /// <summary>The innermost open <see cref="BeginScope"/> scope of the current async flow, or null.</summary>
+    internal RaindropScope? CurrentScope => RaindropScope.Current(_scope);
 
     /// <inheritdoc />
     public Interaction ResumeInteraction(string eventId) => Interactions.Resume(eventId);

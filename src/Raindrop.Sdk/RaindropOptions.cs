@@ -101,6 +101,18 @@ public sealed partial class RaindropOptions
     /// </summary>
     public bool CaptureUnownedSpans { get; set; } = true;
 
+    /// <summary>
+    /// With <c>AddRaindrop</c> (the unkeyed client): every <c>IChatClient</c> registered in the service collection
+    /// before <c>AddRaindrop</c> (<c>AddChatClient</c>, <c>AddKeyedChatClient</c>, a singleton, a factory or a type) is
+    /// resolved with the Raindrop chat middleware (<c>RaindropChatClient</c>, package Raindrop.Sdk.Extensions.AI)
+    /// around it, unless its pipeline already has one (the app's own <c>UseRaindrop()</c>): every model call is an LLM
+    /// span of the current interaction, or, outside one, an AI event of the current <see cref="IRaindropClient.BeginScope"/>
+    /// user. A chat client registered after <c>AddRaindrop</c> is not wrapped and is named in a warning when the host
+    /// starts. Needs the Raindrop.Sdk.Extensions.AI package (a warning at start says so when it is missing). Read when
+    /// each chat client is first resolved; configuration key <c>Raindrop:CaptureChatClients</c>. Default false.
+    /// </summary>
+    public bool CaptureChatClients { get; set; }
+
     /// <summary>Also export the app's other spans (HTTP, database) that reach the Raindrop processor. Default false.</summary>
     public bool ExportAllSpans { get; set; }
 

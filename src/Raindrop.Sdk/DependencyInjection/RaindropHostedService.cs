@@ -27,6 +27,11 @@ internal sealed class RaindropHostedService : IHostedLifecycleService
         _client = _serviceKey is null
             ? _services.GetRequiredService<RaindropClient>()
             : _services.GetRequiredKeyedService<RaindropClient>(_serviceKey);
+        if (_serviceKey is null && _client.CapturesChatClients && !ChatClientCaptureHook.Available)
+        {
+            Diagnostics.Log.CaptureChatClientsNeedsPackage(_client.Logger);
+        }
+
         return Task.CompletedTask;
     }
 

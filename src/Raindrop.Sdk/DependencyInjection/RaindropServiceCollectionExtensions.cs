@@ -122,6 +122,11 @@ public static class RaindropServiceCollectionExtensions
         var options = services.AddOptions<RaindropOptions>(name);
         configure(options);
 
+        if (serviceKey is null)
+        {
+            ChatClientCaptureHook.Decorate(services);
+        }
+
         var registered = services.Any(d => d.ServiceType == typeof(RaindropClient) && Equals(d.ServiceKey, serviceKey));
         if (registered)
         {

@@ -50,6 +50,8 @@ internal sealed class RaindropSettings
 
     public bool? ExportAllSpans { get; set; }
 
+    public bool? CaptureChatClients { get; set; }
+
     /// <summary>Copies what <paramref name="configuration"/> sets onto <paramref name="options"/>.</summary>
     /// <exception cref="InvalidOperationException">A value cannot be converted (the message names its key).</exception>
     public static void Bind(IConfiguration configuration, RaindropOptions options)
@@ -80,5 +82,6 @@ internal sealed class RaindropSettings
         options.UseExternalOpenTelemetry = s.UseExternalOpenTelemetry ?? options.UseExternalOpenTelemetry;
         options.InstrumentedSources = s.InstrumentedSources ?? options.InstrumentedSources;
         options.ExportAllSpans = s.ExportAllSpans ?? options.ExportAllSpans;
+        options.CaptureChatClients = s.CaptureChatClients ?? options.CaptureChatClients;
     }
 }

@@ -52,4 +52,7 @@ internal static partial class Log
 
     [LoggerMessage(208, LogLevel.Warning, "A Raindrop DeliveryFailed handler threw; the exception was ignored.")]
     public static partial void HandlerThrew(ILogger logger, Exception exception);
+
+    [LoggerMessage(260, LogLevel.Warning, "Raindrop CaptureChatClients is on but the Raindrop.Sdk.Extensions.AI package is not loaded, so no chat client is captured: add a reference to it.")]
+    public static partial void CaptureChatClientsNeedsPackage(ILogger logger);
 }

@@ -3,8 +3,11 @@ namespace Raindrop;
 /// <summary>The first fields of an interaction started with <see cref="IRaindropClient.Begin"/>.</summary>
 public sealed record InteractionOptions
 {
-    /// <summary>The user the interaction belongs to. Required.</summary>
-    public required string UserId { get; init; }
+    /// <summary>
+    /// The user the interaction belongs to. Required unless the current <see cref="IRaindropClient.BeginScope"/> scope
+    /// names one (a null or empty value takes the scope's user).
+    /// </summary>
+    public string? UserId { get; init; }
 
     /// <summary>The event name, e.g. <c>chat_message</c>. Required.</summary>
     public required string Event { get; init; }

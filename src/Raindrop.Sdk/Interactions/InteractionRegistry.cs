@@ -47,12 +47,13 @@ internal sealed partial class InteractionRegistry : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var input = Client.Input;
-        var userId = input.Id(InputNormalizer.Require(options.UserId, nameof(InteractionOptions.UserId), nameof(InteractionOptions)));
+        var scope = Client.CurrentScope;
+        var userId = input.Id(InputNormalizer.Require(string.IsNullOrEmpty(options.UserId) ? scope?.UserId ?? options.UserId : options.UserId, nameof(InteractionOptions.UserId), nameof(InteractionOptions)));
         var eventName = input.Id(InputNormalizer.Require(options.Event, nameof(InteractionOptions.Event), nameof(InteractionOptions)));
         var attachments = input.Attachments(options.Attachments, nameof(InteractionOptions));
         var eventId = input.Id(InputNormalizer.Optional(options.EventId)) ?? InputNormalizer.NewEventId();
-        var interaction = new Interaction(this, eventId, userId, eventName, input.Id(InputNormalizer.Optional(options.ConvoId)), options.Timestamp ?? input.Now());
-        interaction.SetBeginState(Client.Input.Text(options.Input), InputNormalizer.Optional(options.Model), Client.Input.Members(options.Properties), attachments);
+        var interaction = new Interaction(this, eventId, userId, eventName, input.Id(InputNormalizer.Optional(options.ConvoId) ?? scope?.ConvoId), options.Timestamp ?? input.Now());
+        interaction.SetBeginState(Client.Input.Text(options.Input), InputNormalizer.Optional(options.Model), Client.Input.Members(RaindropScope.Merge(scope?.Properties, options.Properties)), attachments);
         _current.Value = interaction;
         if (Client.IsEnabled && !Client.IsClosed)
         {

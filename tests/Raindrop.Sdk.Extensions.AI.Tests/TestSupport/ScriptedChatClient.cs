@@ -93,7 +93,7 @@ internal sealed class ScriptedChatClient : IChatClient
         : serviceType.IsInstanceOfType(this) ? this
         : null;
 
-    public void Dispose()
-    {
-    }
+    public bool Disposed { get; private set; }
+
+    public void Dispose() => Disposed = true;
 }
