@@ -35,8 +35,8 @@ public sealed class RaindropAspNetCoreOptions
     public string? ConvoIdRouteValue { get; set; } = DefaultConvoIdRouteValue;
 
     /// <summary>
-    /// Decides which requests are captured: false leaves the request alone (no scope, no interaction, so nothing is
-    /// recorded for it but what its handler records itself). Use it for health checks and static files. Null (the
+    /// Decides which requests are captured: false leaves the request alone (no interaction, no event, and no span
+    /// outside an interaction the handler begins itself, not even a model call's LLM span). Use it for health checks and static files. Null (the
     /// default): every request.
     /// </summary>
     public Func<HttpContext, bool>? Filter { get; set; }

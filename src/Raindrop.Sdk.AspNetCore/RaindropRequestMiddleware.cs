@@ -26,6 +26,8 @@ internal sealed partial class RaindropRequestMiddleware
     {
         if (!Captures(context))
         {
+            // Excluded: not even the LLM span of a call with no interaction is exported.
+            using var excluded = (_raindrop as RaindropClient)?.SuppressScope();
             await _next(context).ConfigureAwait(false);
             return;
         }

@@ -242,6 +242,9 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     public IDisposable BeginScope(string? userId = null, string? convoId = null, IReadOnlyDictionary<string, object?>? properties = null) =>
         RaindropScope.Begin(_scope, userId, convoId, properties);
 
+    /// <summary>A scope for a flow the app excluded from capture: its spans of no interaction are not exported.</summary>
+    internal IDisposable SuppressScope() => RaindropScope.Begin(_scope, null, null, null, suppressed: true);
+
     /// <summary>The innermost open <see cref="BeginScope"/> scope of the current async flow, or null.</summary>
     internal RaindropScope? CurrentScope => RaindropScope.Current(_scope);
 

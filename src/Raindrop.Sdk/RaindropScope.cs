@@ -12,10 +12,11 @@ internal sealed class RaindropScope : IDisposable
     private readonly AsyncLocal<RaindropScope?> _slot;
     private int _disposed;
 
-    private RaindropScope(AsyncLocal<RaindropScope?> slot, RaindropScope? parent, string? userId, string? convoId, IReadOnlyDictionary<string, object?>? properties)
+    private RaindropScope(AsyncLocal<RaindropScope?> slot, RaindropScope? parent, string? userId, string? convoId, IReadOnlyDictionary<string, object?>? properties, bool suppressed = false)
     {
         _slot = slot;
         Parent = parent;
+        Suppressed = suppressed || parent is { Suppressed: true };
         UserId = string.IsNullOrEmpty(userId) ? parent?.UserId : userId;
         ConvoId = string.IsNullOrEmpty(convoId) ? parent?.ConvoId : convoId;
         if (properties is { Count: > 0 })
@@ -42,6 +43,9 @@ internal sealed class RaindropScope : IDisposable
     /// <summary>The user: this level's, else the nearest outer level's; null when none names one.</summary>
     public string? UserId { get; }
 
+    /// <summary>Whether the flow was excluded from capture (a request the app's filter left out): spans of no interaction made in it are not exported.</summary>
+    public bool Suppressed { get; }
+
     /// <summary>The conversation: this level's, else the nearest outer level's; null when none names one.</summary>
     public string? ConvoId { get; }
 
@@ -51,9 +55,9 @@ internal sealed class RaindropScope : IDisposable
     private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>Opens a level in <paramref name="slot"/> over the current one.</summary>
-    public static RaindropScope Begin(AsyncLocal<RaindropScope?> slot, string? userId, string? convoId, IReadOnlyDictionary<string, object?>? properties)
+    public static RaindropScope Begin(AsyncLocal<RaindropScope?> slot, string? userId, string? convoId, IReadOnlyDictionary<string, object?>? properties, bool suppressed = false)
     {
-        var scope = new RaindropScope(slot, Current(slot), userId, convoId, properties);
+        var scope = new RaindropScope(slot, Current(slot), userId, convoId, properties, suppressed);
         slot.Value = scope;
         return scope;
     }

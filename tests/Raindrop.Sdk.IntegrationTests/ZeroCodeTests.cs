@@ -205,7 +205,7 @@ public class ZeroCodeTests
 
     [Fact]
     [Trait("Issue21", "filter")]
-    public async Task A_request_the_app_excluded_records_no_event_and_no_interaction()
+    public async Task A_request_the_app_excluded_records_no_event_no_interaction_and_no_span()
     {
         await using var app = await ZeroCodeApp.StartAsync(web => web.UseRaindrop(o =>
         {
@@ -219,6 +219,7 @@ public class ZeroCodeTests
         Assert.Single(app.OpenAi.Calls);
         Assert.Empty(app.Interactions());
         Assert.Empty(app.Sink.Items("events/track"));
+        Assert.Empty(app.Sink.Spans);
     }
 
     [Fact]

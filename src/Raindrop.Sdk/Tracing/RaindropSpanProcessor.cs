@@ -47,7 +47,13 @@ internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
             return;
         }
 
-        // A span of no client's interaction goes to one project only: the oldest live client that takes them.
+        // A flow the app excluded from capture exports no span outside an interaction (a span ends on the flow that
+        // made it). A span of no client's interaction goes to one project only: the oldest live client that takes them.
+        if (_client.CurrentScope is { Suppressed: true } && Tracer.InteractionOf(data) is null)
+        {
+            return;
+        }
+
         var owner = Tracer.ClientOf(data) ?? Diagnostics.LiveClients.UnownedSpanOwner;
         if (!ReferenceEquals(owner, _client) || Tracer.IsEmptyRoot(data))
         {
