@@ -23,6 +23,7 @@ internal static class ChatClientCaptureHook
     public static void Decorate(IServiceCollection services) => Resolve()?.Invoke(services);
 
     [DynamicDependency("Decorate", "Raindrop.DependencyInjection.ChatClientCapture", "Raindrop.Sdk.Extensions.AI")]
+    [UnconditionalSuppressMessage("Trimming", "IL2035", Justification = "An app without Raindrop.Sdk.Extensions.AI has nothing to keep: the lookup then finds no type and the option only logs.")]
     private static Action<IServiceCollection>? Resolve()
     {
         if (Volatile.Read(ref s_looked) == 0)
