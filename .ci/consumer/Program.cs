@@ -92,7 +92,11 @@ await using (var raindrop = new RaindropClient(new RaindropOptions { WriteKey = 
 
     await using var interaction = raindrop.Begin(new() { UserId = "user_123", Event = "readme_interaction", Input = "Where is my order?", ConvoId = "convo_123" });
     interaction.SetProperty("stage", "lookup");
-    var order = await interaction.WithToolAsync("lookup_order", () => Task.FromResult("shipped"), new SpanOptions { Input = new Dictionary<string, object?> { ["order"] = 42 } });
+    var order = await interaction.WithToolAsync("lookup_order", () => Task.FromResult("shipped"), new SpanOptions { Input = new Dictionary<string, object?> { ["order"] = 42 }, Version = 2 });
+    using (var render = interaction.StartSpan(RaindropSpanKind.Task, "render"))
+    {
+        render.RecordOutput(order);
+    }
     var plan = await interaction.WithSpanAsync("plan", () => Task.FromResult("answer"));
     interaction.AddAttachments(new Attachment { Type = AttachmentType.Text, Role = AttachmentRole.Input, Name = "context", Value = order });
     interaction.AddAttachments(

@@ -66,7 +66,7 @@ internal sealed partial class ChatCall
                 Input = CaptureContent ? Prepare(ChatContent.Json(arguments)) : null,
                 Properties = _userId is not null ? Association() : null,
             };
-            return _interaction is not null ? _interaction.StartToolSpan(name, options) : _core?.StartToolSpan(name, options);
+            return _interaction is not null ? _interaction.StartSpan(RaindropSpanKind.Tool, name, options) : _core?.StartSpan(RaindropSpanKind.Tool, name, options);
         }
         catch (Exception ex)
         {

@@ -1,41 +1,19 @@
 namespace Raindrop.Testing;
 
-// The span helpers of an in-memory interaction: each records a RecordedSpan with this interaction's event id.
+// The span primitives of an in-memory interaction: each records a RecordedSpan with this interaction's event id. The
+// WithSpan/WithTool helpers are the SDK's extension methods over StartSpan, so they record here too.
 public sealed partial class InMemoryInteraction
 {
-    /// <inheritdoc />
-    public Task<T> WithSpanAsync<T>(string name, Func<Task<T>> work, SpanOptions? options = null) => SpanHelpers.WithAsync(this, SpanRunner.Task, name, work, options);
+    /// <summary>Records a task or tool span of this interaction (in <see cref="Spans"/> and the client's).</summary>
+    /// <param name="kind">Task or tool.</param>
+    /// <param name="name">The span's (or tool's) name; required.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>A span that reports what is recorded on it to its <see cref="RecordedSpan"/>.</returns>
+    public RaindropSpan StartSpan(RaindropSpanKind kind, string name, SpanOptions? options = null) => _client.StartSpan(EventId, kind, name, options);
 
     /// <inheritdoc />
-    public Task WithSpanAsync(string name, Func<Task> work, SpanOptions? options = null) => SpanHelpers.WithAsync(this, SpanRunner.Task, name, work, options);
+    public RaindropSpan StartLlmSpan(string model, IReadOnlyList<LlmMessage>? prompt = null, string? name = null) => _client.StartLlmSpan(EventId, model, prompt, name);
 
     /// <inheritdoc />
-    public T WithSpan<T>(string name, Func<T> work, SpanOptions? options = null) => SpanHelpers.With(this, SpanRunner.Task, name, work, options);
-
-    /// <inheritdoc />
-    public void WithSpan(string name, Action work, SpanOptions? options = null) => SpanHelpers.With(this, SpanRunner.Task, name, work, options);
-
-    /// <inheritdoc />
-    public Task<T> WithToolAsync<T>(string name, Func<Task<T>> work, SpanOptions? options = null) => SpanHelpers.WithAsync(this, SpanRunner.Tool, name, work, options);
-
-    /// <inheritdoc />
-    public Task WithToolAsync(string name, Func<Task> work, SpanOptions? options = null) => SpanHelpers.WithAsync(this, SpanRunner.Tool, name, work, options);
-
-    /// <inheritdoc />
-    public T WithTool<T>(string name, Func<T> work, SpanOptions? options = null) => SpanHelpers.With(this, SpanRunner.Tool, name, work, options);
-
-    /// <inheritdoc />
-    public void WithTool(string name, Action work, SpanOptions? options = null) => SpanHelpers.With(this, SpanRunner.Tool, name, work, options);
-
-    /// <inheritdoc />
-    public RaindropSpan StartSpan(string name, SpanOptions? options = null) => SpanHelpers.Start(this, SpanRunner.Task, name, options);
-
-    /// <inheritdoc />
-    public RaindropSpan StartToolSpan(string name, SpanOptions? options = null) => SpanHelpers.Start(this, SpanRunner.Tool, name, options);
-
-    /// <inheritdoc />
-    public RaindropSpan StartLlmSpan(string model, IReadOnlyList<LlmMessage>? prompt = null, string? name = null) => SpanHelpers.StartLlm(this, model, prompt, name);
-
-    /// <inheritdoc />
-    public void TrackTool(string name, object? input, object? output, TimeSpan duration, Exception? error = null) => SpanHelpers.TrackTool(this, name, input, output, error);
+    public void TrackTool(string name, object? input, object? output, TimeSpan duration, Exception? error = null) => _client.TrackTool(EventId, name, input, output, error);
 }

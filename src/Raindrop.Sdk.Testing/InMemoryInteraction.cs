@@ -5,7 +5,7 @@ namespace Raindrop.Testing;
 /// input and output, whether it finished, and its spans. Thread-safe; updates after finish are ignored, as the
 /// real <see cref="Interaction"/> ignores them.
 /// </summary>
-public sealed partial class InMemoryInteraction : IInteraction, ISpanTarget
+public sealed partial class InMemoryInteraction : IInteraction
 {
     private readonly InMemoryRaindropClient _client;
     private readonly object _gate = new();
@@ -161,8 +161,6 @@ public sealed partial class InMemoryInteraction : IInteraction, ISpanTarget
     /// <summary>Describes the interaction.</summary>
     /// <returns>For example <c>chat_message 1f2e... (finished)</c>.</returns>
     public override string ToString() => $"{Event} {EventId} ({(IsFinished ? "finished" : "open")})";
-
-    RecordedSpan ISpanTarget.OpenSpan(string name, string kind, SpanOptions? options) => _client.OpenSpan(name, kind, EventId, options);
 
     private void Update(Action apply)
     {

@@ -1,41 +1,54 @@
+using System.Diagnostics;
+using OpenTelemetry;
+
 namespace Raindrop.Testing;
 
-// Client-level span helpers: spans join the ambient interaction (the last one begun in this async flow), if any.
+// The span primitives at client level: spans join the ambient interaction (the last one begun in this async flow), if
+// any. The WithSpan/WithTool helpers are the SDK's extension methods over StartSpan, so they record here too.
 public sealed partial class InMemoryRaindropClient
 {
-    /// <inheritdoc />
-    public Task<T> WithSpanAsync<T>(string name, Func<Task<T>> work, SpanOptions? options = null) => SpanHelpers.WithAsync(this, SpanRunner.Task, name, work, options);
+    /// <summary>Records a task or tool span of the ambient interaction (or unassociated) in <see cref="Spans"/>.</summary>
+    /// <param name="kind">Task or tool.</param>
+    /// <param name="name">The span's (or tool's) name; required.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>A span that reports what is recorded on it to its <see cref="RecordedSpan"/>.</returns>
+    public RaindropSpan StartSpan(RaindropSpanKind kind, string name, SpanOptions? options = null) => StartSpan(_current.Value?.EventId, kind, name, options);
 
     /// <inheritdoc />
-    public Task WithSpanAsync(string name, Func<Task> work, SpanOptions? options = null) => SpanHelpers.WithAsync(this, SpanRunner.Task, name, work, options);
+    public RaindropSpan StartLlmSpan(string model, IReadOnlyList<LlmMessage>? prompt = null, string? name = null) => StartLlmSpan(_current.Value?.EventId, model, prompt, name);
 
     /// <inheritdoc />
-    public T WithSpan<T>(string name, Func<T> work, SpanOptions? options = null) => SpanHelpers.With(this, SpanRunner.Task, name, work, options);
+    public void TrackTool(string name, object? input, object? output, TimeSpan duration, Exception? error = null) => TrackTool(_current.Value?.EventId, name, input, output, error);
 
-    /// <inheritdoc />
-    public void WithSpan(string name, Action work, SpanOptions? options = null) => SpanHelpers.With(this, SpanRunner.Task, name, work, options);
+    /// <summary>A processor that exports nothing: this client sends nothing.</summary>
+    /// <returns>A no-op processor.</returns>
+    public BaseProcessor<Activity> CreateSpanProcessor() => new NoopProcessor();
 
-    /// <inheritdoc />
-    public Task<T> WithToolAsync<T>(string name, Func<Task<T>> work, SpanOptions? options = null) => SpanHelpers.WithAsync(this, SpanRunner.Tool, name, work, options);
+    internal RaindropSpan StartSpan(string? eventId, RaindropSpanKind kind, string name, SpanOptions? options)
+    {
+        var kindName = kind switch
+        {
+            RaindropSpanKind.Task => "task",
+            RaindropSpanKind.Tool => "tool",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a span kind."),
+        };
+        return new RaindropSpan(OpenSpan(name, kindName, eventId, options));
+    }
 
-    /// <inheritdoc />
-    public Task WithToolAsync(string name, Func<Task> work, SpanOptions? options = null) => SpanHelpers.WithAsync(this, SpanRunner.Tool, name, work, options);
+    internal RaindropSpan StartLlmSpan(string? eventId, string model, IReadOnlyList<LlmMessage>? prompt, string? name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(model);
+        var span = OpenSpan(string.IsNullOrEmpty(name) ? "chat" : name, "llm", eventId, new SpanOptions { Input = prompt });
+        span.SetProperties(new Dictionary<string, object?> { ["gen_ai.request.model"] = model });
+        return new RaindropSpan(span);
+    }
 
-    /// <inheritdoc />
-    public T WithTool<T>(string name, Func<T> work, SpanOptions? options = null) => SpanHelpers.With(this, SpanRunner.Tool, name, work, options);
+    internal void TrackTool(string? eventId, string name, object? input, object? output, Exception? error)
+    {
+        var span = OpenSpan(name, "tool", eventId, new SpanOptions { Input = input });
+        span.RecordOutput(output);
+        span.Ended(error);
+    }
 
-    /// <inheritdoc />
-    public void WithTool(string name, Action work, SpanOptions? options = null) => SpanHelpers.With(this, SpanRunner.Tool, name, work, options);
-
-    /// <inheritdoc />
-    public RaindropSpan StartSpan(string name, SpanOptions? options = null) => SpanHelpers.Start(this, SpanRunner.Task, name, options);
-
-    /// <inheritdoc />
-    public RaindropSpan StartToolSpan(string name, SpanOptions? options = null) => SpanHelpers.Start(this, SpanRunner.Tool, name, options);
-
-    /// <inheritdoc />
-    public RaindropSpan StartLlmSpan(string model, IReadOnlyList<LlmMessage>? prompt = null, string? name = null) => SpanHelpers.StartLlm(this, model, prompt, name);
-
-    /// <inheritdoc />
-    public void TrackTool(string name, object? input, object? output, TimeSpan duration, Exception? error = null) => SpanHelpers.TrackTool(this, name, input, output, error);
+    private sealed class NoopProcessor : BaseProcessor<Activity>;
 }

@@ -7,7 +7,7 @@ namespace Raindrop.Testing;
 /// (<see cref="ArgumentException"/> naming a missing <c>UserId</c>, <c>Event</c>, ...), so a test catches the
 /// calls the real client would reject. Thread-safe; every list is a snapshot.
 /// </summary>
-public sealed partial class InMemoryRaindropClient : IRaindropClient, ISpanTarget
+public sealed partial class InMemoryRaindropClient : IRaindropClient
 {
     private readonly object _gate = new();
     private readonly List<AiEvent> _aiEvents = [];
@@ -181,8 +181,6 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient, ISpanTarge
 
         _current.Value = null;
     }
-
-    RecordedSpan ISpanTarget.OpenSpan(string name, string kind, SpanOptions? options) => OpenSpan(name, kind, _current.Value?.EventId, options);
 
     internal RecordedSpan OpenSpan(string name, string kind, string? eventId, SpanOptions? options)
     {

@@ -1,8 +1,8 @@
 namespace Raindrop.Testing;
 
 /// <summary>
-/// A span recorded by <see cref="InMemoryRaindropClient"/> (from <c>WithSpan</c>, <c>WithTool</c>,
-/// <c>Start*Span</c> or <c>TrackTool</c>). Thread-safe: values may be read while the span is still open.
+/// A span recorded by <see cref="InMemoryRaindropClient"/> (from <c>StartSpan</c>, <c>StartLlmSpan</c> or
+/// <c>TrackTool</c>, and so from the <c>WithSpan</c>/<c>WithTool</c> helpers over <c>StartSpan</c>). Thread-safe: values may be read while the span is still open.
 /// </summary>
 public sealed class RecordedSpan : IRaindropSpanRecorder
 {
@@ -38,7 +38,7 @@ public sealed class RecordedSpan : IRaindropSpanRecorder
     public string? EventId { get; }
 
     /// <summary>The version from <see cref="SpanOptions.Version"/>.</summary>
-    public string? Version { get; }
+    public int? Version { get; }
 
     /// <summary>The input (from <see cref="SpanOptions.Input"/>, <c>RecordInput</c>, the prompt of an LLM span or <c>TrackTool</c>).</summary>
     public object? Input { get { lock (_gate) { return _input; } } }

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using OpenTelemetry;
+
 namespace Raindrop;
 
 /// <summary>
@@ -64,6 +67,14 @@ public interface IRaindropClient : IRaindropSpans, IAsyncDisposable
     /// <summary>The interaction begun in the current async flow (the ambient one), or null when there is none.</summary>
     /// <returns>The ambient interaction or null.</returns>
     IInteraction? ResumeInteraction();
+
+    /// <summary>
+    /// A span processor that exports this client's spans to Raindrop, for an app that runs its own
+    /// OpenTelemetry <c>TracerProvider</c> (see <see cref="RaindropOptions.UseExternalOpenTelemetry"/>); add it with
+    /// <c>AddProcessor</c>, or use <c>tracing.AddRaindrop(client)</c>, which also adds the sources.
+    /// </summary>
+    /// <returns>The processor; the app's provider owns it.</returns>
+    BaseProcessor<Activity> CreateSpanProcessor();
 
     /// <summary>
     /// Sends everything queued before the call (and pending interaction updates, and finished spans) and waits until

@@ -3,136 +3,25 @@ using OpenTelemetry;
 
 namespace Raindrop;
 
-// Span helpers at client level (against the ambient interaction) and the OpenTelemetry hooks.
+// The span primitives at client level (against the ambient interaction) and the OpenTelemetry hook; the
+// WithSpan/WithTool helpers are extension methods over StartSpan (RaindropSpans).
 public sealed partial class RaindropClient
 {
-    /// <summary>
-    /// A span processor that exports this client's spans to Raindrop, for an app that runs its own
-    /// OpenTelemetry <c>TracerProvider</c> (see <see cref="RaindropOptions.UseExternalOpenTelemetry"/>); add it with
-    /// <c>AddProcessor</c>, or use <c>tracing.AddRaindrop(client)</c>, which also adds the sources.
-    /// </summary>
-    /// <returns>The processor; the app's provider owns it.</returns>
+    /// <inheritdoc />
     public BaseProcessor<Activity> CreateSpanProcessor() => SpanExport.CreateProcessor();
 
-    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none, recording its result as the span's output.</summary>
-    /// <param name="name">The span's name; required.</param>
-    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
-    /// <param name="options">Input, version and properties of the span.</param>
-    /// <returns>The delegate's result.</returns>
-    public Task<T> WithSpanAsync<T>(string name, Func<Task<T>> work, SpanOptions? options = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(work);
-        return Tracing.Tracer.Listening ? Tracer.RunAsync(Interactions.Current, Tracing.SpanAttributes.KindTask, name, work, options, recordResult: true) : work();
-    }
-
-    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none.</summary>
-    /// <param name="name">The span's name; required.</param>
-    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
-    /// <param name="options">Input, version and properties of the span.</param>
-    /// <returns>A task that completes when the work does.</returns>
-    public Task WithSpanAsync(string name, Func<Task> work, SpanOptions? options = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(work);
-        return Tracing.Tracer.Listening
-            ? Tracer.RunAsync(Interactions.Current, Tracing.SpanAttributes.KindTask, name, async () => { await work().ConfigureAwait(false); return (object?)null; }, options, recordResult: false)
-            : work();
-    }
-
-    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none, recording its result as the span's output.</summary>
-    /// <param name="name">The span's name; required.</param>
-    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
-    /// <param name="options">Input, version and properties of the span.</param>
-    /// <returns>The delegate's result.</returns>
-    public T WithSpan<T>(string name, Func<T> work, SpanOptions? options = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(work);
-        return Tracer.Run(Interactions.Current, Tracing.SpanAttributes.KindTask, name, work, options, recordResult: true);
-    }
-
-    /// <summary>Runs <paramref name="work"/> inside a task span (<c>&lt;name&gt;.task</c>) of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none.</summary>
-    /// <param name="name">The span's name; required.</param>
-    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
-    /// <param name="options">Input, version and properties of the span.</param>
-    public void WithSpan(string name, Action work, SpanOptions? options = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(work);
-        Tracer.Run(Interactions.Current, Tracing.SpanAttributes.KindTask, name, () => { work(); return true; }, options, recordResult: false);
-    }
-
-    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none, recording its result as the span's output.</summary>
-    /// <param name="name">The span's name; required.</param>
-    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
-    /// <param name="options">Input, version and properties of the span.</param>
-    /// <returns>The delegate's result.</returns>
-    public Task<T> WithToolAsync<T>(string name, Func<Task<T>> work, SpanOptions? options = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(work);
-        return Tracing.Tracer.Listening ? Tracer.RunAsync(Interactions.Current, Tracing.SpanAttributes.KindTool, name, work, options, recordResult: true) : work();
-    }
-
-    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none.</summary>
-    /// <param name="name">The span's name; required.</param>
-    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
-    /// <param name="options">Input, version and properties of the span.</param>
-    /// <returns>A task that completes when the work does.</returns>
-    public Task WithToolAsync(string name, Func<Task> work, SpanOptions? options = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(work);
-        return Tracing.Tracer.Listening
-            ? Tracer.RunAsync(Interactions.Current, Tracing.SpanAttributes.KindTool, name, async () => { await work().ConfigureAwait(false); return (object?)null; }, options, recordResult: false)
-            : work();
-    }
-
-    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none, recording its result as the span's output.</summary>
-    /// <param name="name">The span's name; required.</param>
-    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
-    /// <param name="options">Input, version and properties of the span.</param>
-    /// <returns>The delegate's result.</returns>
-    public T WithTool<T>(string name, Func<T> work, SpanOptions? options = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(work);
-        return Tracer.Run(Interactions.Current, Tracing.SpanAttributes.KindTool, name, work, options, recordResult: true);
-    }
-
-    /// <summary>Runs <paramref name="work"/> inside a tool span (<c>&lt;name&gt;.tool</c>) of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none.</summary>
-    /// <param name="name">The span's name; required.</param>
-    /// <param name="work">The work; its exceptions pass through unchanged after the span records them.</param>
-    /// <param name="options">Input, version and properties of the span.</param>
-    public void WithTool(string name, Action work, SpanOptions? options = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(work);
-        Tracer.Run(Interactions.Current, Tracing.SpanAttributes.KindTool, name, () => { work(); return true; }, options, recordResult: false);
-    }
-
-    /// <summary>Starts a task span of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none that ends when the returned span is ended or disposed.</summary>
-    /// <param name="name">The span's name; required.</param>
+    /// <summary>Starts a task or tool span of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none, that ends when the returned span is ended or disposed.</summary>
+    /// <param name="kind">Task or tool.</param>
+    /// <param name="name">The span's (or tool's) name; required.</param>
     /// <param name="options">Input, version and properties of the span.</param>
     /// <returns>The span (a no-op when not recorded).</returns>
-    public RaindropSpan StartSpan(string name, SpanOptions? options = null)
+    public RaindropSpan StartSpan(RaindropSpanKind kind, string name, SpanOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        return Tracer.StartManual(Interactions.Current, Tracing.SpanAttributes.KindTask, name, options);
+        return Tracer.StartManual(Interactions.Current, Tracing.Tracer.KindOf(kind), name, options);
     }
 
-    /// <summary>Starts a tool span of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none that ends when the returned span is ended or disposed.</summary>
-    /// <param name="name">The tool's name; required.</param>
-    /// <param name="options">Input, version and properties of the span.</param>
-    /// <returns>The span (a no-op when not recorded).</returns>
-    public RaindropSpan StartToolSpan(string name, SpanOptions? options = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        return Tracer.StartManual(Interactions.Current, Tracing.SpanAttributes.KindTool, name, options);
-    }
-
-    /// <summary>Starts an LLM span of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none for a call made through a library that emits no telemetry: model and prompt as <c>gen_ai.*</c>; record the answer with <see cref="RaindropSpan.RecordOutput"/> and tokens with <see cref="RaindropSpan.RecordUsage"/>.</summary>
+    /// <summary>Starts an LLM span of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none, for a call made through a library that emits no telemetry: model and prompt as <c>gen_ai.*</c>; record the answer with <see cref="RaindropSpan.RecordOutput"/> and tokens with <see cref="RaindropSpan.RecordUsage"/>.</summary>
     /// <param name="model">The requested model; required.</param>
     /// <param name="prompt">The prompt messages.</param>
     /// <param name="name">The span's name (default <c>chat</c>, so the span is <c>chat.llm</c>).</param>

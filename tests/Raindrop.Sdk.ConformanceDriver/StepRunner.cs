@@ -406,7 +406,9 @@ internal sealed class StepRunner(RaindropOptions baseOptions, TextWriter stdout)
 
     private Task<object?> RunToolAsync(JsonArgs a)
     {
-        var options = new SpanOptions { Input = a.OptionalJson("input"), Version = a.OptionalScalarText("version") };
+        // The version is a number, as in the TypeScript SDK; a script's "3" counts as 3.
+        var version = int.TryParse(a.OptionalScalarText("version"), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : (int?)null;
+        var options = new SpanOptions { Input = a.OptionalJson("input"), Version = version };
         var output = a.OptionalJson("output");
         var error = a.Optional("error");
         Task<object?> Work() => error is null ? Task.FromResult<object?>(output) : Task.FromException<object?>(new DriverToolException(error));

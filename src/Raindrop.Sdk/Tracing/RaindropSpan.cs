@@ -4,8 +4,8 @@ using System.Globalization;
 namespace Raindrop;
 
 /// <summary>
-/// A span whose lifetime does not fit a delegate (from <c>StartSpan</c>, <c>StartToolSpan</c> or
-/// <c>StartLlmSpan</c>). End it with <see cref="End"/> or <see cref="Dispose"/>; every method is a no-op when
+/// A span, for work whose lifetime does not fit a delegate (from <c>StartSpan</c> or <c>StartLlmSpan</c>; the
+/// <c>WithSpan</c>/<c>WithTool</c> helpers run a delegate inside one). End it with <see cref="End"/> or <see cref="Dispose"/>; every method is a no-op when
 /// no one listens to the <c>Raindrop.Sdk</c> source, and nothing here ever throws for bad data.
 /// </summary>
 public sealed class RaindropSpan : IDisposable
@@ -38,12 +38,22 @@ public sealed class RaindropSpan : IDisposable
     /// <summary>The underlying <see cref="System.Diagnostics.Activity"/>, or null when the span is not recorded.</summary>
     public Activity? Activity { get; }
 
+    /// <summary>Whether anything records this span (an activity, or a test double's recorder).</summary>
+    internal bool IsRecorded => Activity is not null || _recorder is not null;
+
     /// <summary>Records the span's input as JSON text (<c>traceloop.entity.input</c>).</summary>
     /// <param name="input">Any JSON-shaped value.</param>
     public void RecordInput(object? input)
     {
         _recorder?.RecordInput(input);
-        _tracer?.SetPayload(Activity, Tracing.SpanAttributes.EntityInput, input);
+        try
+        {
+            _tracer?.SetPayload(Activity, Tracing.SpanAttributes.EntityInput, input);
+        }
+        catch (Exception ex)
+        {
+            _tracer?.Contained(ex);
+        }
     }
 
     /// <summary>Records the span's output as JSON text (<c>traceloop.entity.output</c>); on an LLM span also as the completion.</summary>
@@ -51,11 +61,18 @@ public sealed class RaindropSpan : IDisposable
     public void RecordOutput(object? output)
     {
         _recorder?.RecordOutput(output);
-        _tracer?.SetPayload(Activity, Tracing.SpanAttributes.EntityOutput, output);
-        if (Activity is { IsAllDataRequested: true } activity && activity.GetTagItem(Tracing.SpanAttributes.SpanKind) is Tracing.SpanAttributes.KindLlm && output is string text)
+        try
         {
-            activity.SetTag(Tracing.SpanAttributes.CompletionPrefix + "0.role", "assistant");
-            activity.SetTag(Tracing.SpanAttributes.CompletionPrefix + "0.content", _tracer?.Cap(text));
+            _tracer?.SetPayload(Activity, Tracing.SpanAttributes.EntityOutput, output);
+            if (Activity is { IsAllDataRequested: true } activity && activity.GetTagItem(Tracing.SpanAttributes.SpanKind) is Tracing.SpanAttributes.KindLlm && output is string text)
+            {
+                activity.SetTag(Tracing.SpanAttributes.CompletionPrefix + "0.role", "assistant");
+                activity.SetTag(Tracing.SpanAttributes.CompletionPrefix + "0.content", _tracer?.Cap(text));
+            }
+        }
+        catch (Exception ex)
+        {
+            _tracer?.Contained(ex);
         }
     }
 
@@ -64,7 +81,14 @@ public sealed class RaindropSpan : IDisposable
     public void SetProperties(IReadOnlyDictionary<string, object?> properties)
     {
         _recorder?.SetProperties(properties);
-        _tracer?.SetProperties(Activity, properties);
+        try
+        {
+            _tracer?.SetProperties(Activity, properties);
+        }
+        catch (Exception ex)
+        {
+            _tracer?.Contained(ex);
+        }
     }
 
     /// <summary>Records an LLM call's token usage and, when known, the model that answered.</summary>

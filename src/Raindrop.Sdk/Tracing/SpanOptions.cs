@@ -6,8 +6,8 @@ public sealed record SpanOptions
     /// <summary>The span's input, recorded as JSON text in <c>traceloop.entity.input</c> (capped like text fields).</summary>
     public object? Input { get; init; }
 
-    /// <summary>A version of the task or tool, recorded in <c>traceloop.entity.version</c>.</summary>
-    public string? Version { get; init; }
+    /// <summary>A version of the task or tool, recorded as a number in <c>traceloop.entity.version</c> (as the TypeScript SDK's <c>version</c>).</summary>
+    public int? Version { get; init; }
 
     /// <summary>
     /// Extra properties, recorded as <c>traceloop.association.properties.&lt;key&gt;</c> attributes

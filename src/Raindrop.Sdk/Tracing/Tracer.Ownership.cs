@@ -157,12 +157,6 @@ internal sealed partial class Tracer
 
     private static bool BelongsTo(Activity? current, Interaction interaction) => ReferenceEquals(InteractionOf(current), interaction);
 
-    private static bool Fail(Activity activity, Exception error)
-    {
-        RecordError(activity, error);
-        return false;
-    }
-
     // Where the root hangs (WIRE.md §7): under the host's span when the host records it (the app runs OpenTelemetry
     // and sampled the request), so the app's trace stays whole; otherwise in a trace of its own, linked to the host's
     // span, since an unrecorded parent must never decide for Raindrop.

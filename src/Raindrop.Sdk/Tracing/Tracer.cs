@@ -70,9 +70,9 @@ internal sealed partial class Tracer
             activity = StartActivity(interaction, kind, name, startTime);
             if (activity is { IsAllDataRequested: true } && options is not null)
             {
-                if (options.Version is not null)
+                if (options.Version is { } version)
                 {
-                    activity.SetTag(SpanAttributes.EntityVersion, options.Version);
+                    activity.SetTag(SpanAttributes.EntityVersion, version);
                 }
 
                 if (options.Properties is not null)
@@ -134,70 +134,12 @@ internal sealed partial class Tracer
         return activity;
     }
 
-    public async Task<T> RunAsync<T>(Interaction? interaction, string kind, string name, Func<Task<T>> work, SpanOptions? options, bool recordResult)
+    public static string KindOf(RaindropSpanKind kind) => kind switch
     {
-        var activity = Start(interaction, kind, name, options);
-        try
-        {
-            var result = await work().ConfigureAwait(false);
-            if (recordResult && activity is not null)
-            {
-                RecordResult(activity, result);
-            }
-
-            return result;
-        }
-        catch (Exception ex) when (activity is not null && Fail(activity, ex))
-        {
-            throw; // unreachable: Fail returns false so the exception passes through unchanged
-        }
-        finally
-        {
-            activity?.Stop();
-        }
-    }
-
-    public T Run<T>(Interaction? interaction, string kind, string name, Func<T> work, SpanOptions? options, bool recordResult)
-    {
-        var previous = Activity.Current;
-        var activity = Start(interaction, kind, name, options);
-        if (activity is null)
-        {
-            return work();
-        }
-
-        try
-        {
-            var result = work();
-            if (recordResult)
-            {
-                RecordResult(activity, result);
-            }
-
-            return result;
-        }
-        catch (Exception ex) when (Fail(activity, ex))
-        {
-            throw;
-        }
-        finally
-        {
-            activity.Stop();
-            Activity.Current = previous;
-        }
-    }
-
-    private void RecordResult(Activity activity, object? result)
-    {
-        try
-        {
-            SetPayload(activity, SpanAttributes.EntityOutput, result);
-        }
-        catch (Exception ex)
-        {
-            Contained(ex);
-        }
-    }
+        RaindropSpanKind.Task => SpanAttributes.KindTask,
+        RaindropSpanKind.Tool => SpanAttributes.KindTool,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a span kind."),
+    };
 
     public RaindropSpan StartManual(Interaction? interaction, string kind, string name, SpanOptions? options)
     {

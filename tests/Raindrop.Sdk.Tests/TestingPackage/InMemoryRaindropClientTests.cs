@@ -85,6 +85,27 @@ public class InMemoryRaindropClientTests
     }
 
     [Fact]
+    public void StartSpan_of_a_kind_records_a_task_or_tool_span_with_its_version_and_a_noop_processor_is_offered()
+    {
+        var fake = new InMemoryRaindropClient();
+        var interaction = fake.Begin(new InteractionOptions { UserId = "u", Event = "e" });
+        using (var span = interaction.StartSpan(RaindropSpanKind.Tool, "charge", new SpanOptions { Version = 2 }))
+        {
+            span.RecordOutput("ok");
+        }
+
+        fake.StartSpan(RaindropSpanKind.Task, "plan").End();
+        Assert.Equal(7, fake.WithSpan("compute", () => 7, new SpanOptions { Version = 3 }));
+
+        var spans = fake.Spans;
+        Assert.Equal([("charge", "tool", (int?)2, (object?)"ok"), ("plan", "task", null, null), ("compute", "task", 3, 7)], spans.Select(s => (s.Name, s.Kind, s.Version, s.Output)));
+        Assert.All(spans, s => Assert.True(s.IsEnded));
+        Assert.Throws<ArgumentOutOfRangeException>(() => fake.StartSpan((RaindropSpanKind)7, "x"));
+        using var processor = ((IRaindropClient)fake).CreateSpanProcessor();
+        Assert.NotNull(processor);
+    }
+
+    [Fact]
     public void Validates_like_the_real_client_and_records_events_and_identifies()
     {
         var fake = new InMemoryRaindropClient();

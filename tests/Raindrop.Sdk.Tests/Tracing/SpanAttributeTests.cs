@@ -45,7 +45,7 @@ public class SpanAttributeTests
         var options = new SpanOptions
         {
             Input = new Dictionary<string, object?> { ["query"] = "weather in Paris", ["limit"] = 3, ["tags"] = new[] { "a", "b" } },
-            Version = "v2.1",
+            Version = 2,
         };
         var result = await interaction.WithToolAsync("search", async () =>
         {
@@ -57,7 +57,7 @@ public class SpanAttributeTests
         var span = t.Span(eventId, "search.tool");
         Assert.Equal("tool", span.GetTagItem(Attr.Kind));
         Assert.Equal("search", span.GetTagItem(Attr.EntityName));
-        Assert.Equal("v2.1", span.GetTagItem(Attr.Version));
+        Assert.Equal(2, span.GetTagItem(Attr.Version));
         AssertJson("""{"query":"weather in Paris","limit":3,"tags":["a","b"]}""", span.GetTagItem(Attr.Input));
         AssertJson("""{"hits":3,"top":"sunny"}""", span.GetTagItem(Attr.Output));
         await interaction.FinishAsync();
@@ -312,7 +312,7 @@ public class SpanAttributeTests
         Assert.EndsWith(".workflow", flow?.DisplayName);
         var ran = 0;
 
-        Assert.Equal(7, interaction.WithSpan("compute", () => 7, new SpanOptions { Input = "seven", Version = "1" }));
+        Assert.Equal(7, interaction.WithSpan("compute", () => 7, new SpanOptions { Input = "seven", Version = 1 }));
         Assert.Same(flow, Activity.Current);
         interaction.WithSpan("side_effect", () => { ran++; });
         Assert.Equal("r", interaction.WithTool("fetch", () => "r"));
@@ -324,7 +324,7 @@ public class SpanAttributeTests
         Assert.Equal("task", compute.GetTagItem(Attr.Kind));
         Assert.Equal("seven", compute.GetTagItem(Attr.Input));
         Assert.Equal("7", compute.GetTagItem(Attr.Output));
-        Assert.Equal("1", compute.GetTagItem(Attr.Version));
+        Assert.Equal(1, compute.GetTagItem(Attr.Version));
         Assert.Equal("task", t.Span(eventId, "side_effect.task").GetTagItem(Attr.Kind));
         var fetch = t.Span(eventId, "fetch.tool");
         Assert.Equal("tool", fetch.GetTagItem(Attr.Kind));
@@ -343,7 +343,7 @@ public class SpanAttributeTests
         var flow = Activity.Current; // Begin made the interaction's workflow span the flow's span (WIRE.md §7)
         Assert.EndsWith(".workflow", flow?.DisplayName);
 
-        var span = interaction.StartSpan("retrieve", new SpanOptions { Version = "3", Properties = new Dictionary<string, object?> { ["stage"] = "rag" } });
+        var span = interaction.StartSpan(RaindropSpanKind.Task, "retrieve", new SpanOptions { Version = 3, Properties = new Dictionary<string, object?> { ["stage"] = "rag" } });
         Assert.NotNull(span.Activity);
         Assert.Same(span.Activity, Activity.Current);
         span.RecordInput(new Dictionary<string, object?> { ["q"] = "docs" });
@@ -356,7 +356,7 @@ public class SpanAttributeTests
 
         var a = t.Span(eventId, "retrieve.task");
         Assert.Equal("task", a.GetTagItem(Attr.Kind));
-        Assert.Equal("3", a.GetTagItem(Attr.Version));
+        Assert.Equal(3, a.GetTagItem(Attr.Version));
         AssertJson("""{"q":"docs"}""", a.GetTagItem(Attr.Input));
         AssertJson("""["doc1","doc2"]""", a.GetTagItem(Attr.Output));
         Assert.Equal("rag", a.GetTagItem("traceloop.association.properties.stage"));
@@ -376,7 +376,7 @@ public class SpanAttributeTests
         var eventId = Attr.NewId();
         var interaction = t.Begin(eventId);
 
-        var span = interaction.StartToolSpan("charge", new SpanOptions { Input = new Dictionary<string, object?> { ["amount"] = 10 } });
+        var span = interaction.StartSpan(RaindropSpanKind.Tool, "charge", new SpanOptions { Input = new Dictionary<string, object?> { ["amount"] = 10 } });
         span.End(new InvalidOperationException("card declined"));
         span.Dispose();
 
@@ -402,7 +402,7 @@ public class SpanAttributeTests
         Assert.Equal(6, await t.Client.WithSpanAsync("ambient_task", () => Task.FromResult(6)));
         Assert.Equal(7, t.Client.WithTool("ambient_sync", () => 7));
         t.Client.TrackTool("ambient_tracked", null, "out", TimeSpan.FromMilliseconds(10));
-        using (t.Client.StartToolSpan("ambient_manual"))
+        using (t.Client.StartSpan(RaindropSpanKind.Tool, "ambient_manual"))
         {
         }
 

@@ -130,7 +130,7 @@ public partial class SpanFlowTests
             Assert.Same(request, Activity.Current);
             interaction.TrackTool("t4", null, null, TimeSpan.FromMilliseconds(1));
             Assert.Same(request, Activity.Current);
-            interaction.StartSpan("t5").End();
+            interaction.StartSpan(RaindropSpanKind.Task, "t5").End();
             Assert.Same(request, Activity.Current);
         }
 
@@ -292,15 +292,15 @@ public partial class SpanFlowTests
                 () => interaction.WithSpan(bad!, () => { }),
                 () => interaction.WithTool(bad!, () => 1),
                 () => interaction.WithTool(bad!, () => { }),
-                () => interaction.StartSpan(bad!),
-                () => interaction.StartToolSpan(bad!),
+                () => interaction.StartSpan(RaindropSpanKind.Task, bad!),
+                () => interaction.StartSpan(RaindropSpanKind.Tool, bad!),
                 () => interaction.TrackTool(bad!, null, null, TimeSpan.Zero),
                 () => _ = c.WithSpanAsync(bad!, () => Task.FromResult(1)),
                 () => _ = c.WithToolAsync(bad!, () => Task.FromResult(1)),
                 () => c.WithSpan(bad!, () => 1),
                 () => c.WithTool(bad!, () => 1),
-                () => c.StartSpan(bad!),
-                () => c.StartToolSpan(bad!),
+                () => c.StartSpan(RaindropSpanKind.Task, bad!),
+                () => c.StartSpan(RaindropSpanKind.Tool, bad!),
                 () => c.TrackTool(bad!, null, null, TimeSpan.Zero),
             };
             foreach (var call in calls)
@@ -373,7 +373,7 @@ public partial class SpanFlowTests
         Assert.Same(output, result);
         var syncResult = interaction.WithTool("stream_sync", () => "ok", new SpanOptions { Input = input });
         Assert.Equal("ok", syncResult);
-        using (var span = interaction.StartSpan("stream_manual"))
+        using (var span = interaction.StartSpan(RaindropSpanKind.Task, "stream_manual"))
         {
             span.RecordInput(input);
             span.RecordOutput(output);
