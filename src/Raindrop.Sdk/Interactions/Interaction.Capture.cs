@@ -10,7 +10,7 @@ public sealed partial class Interaction
     private long _llmInputTokens;
     private long _llmOutputTokens;
     private bool _middlewareRecords;
-    private List<Action>? _openSpans;
+    private Tracing.OpenSpans? _openSpans;
 
     /// <summary>
     /// Records one LLM call: <paramref name="input"/> and <paramref name="model"/> are kept only when the
@@ -87,40 +87,17 @@ public sealed partial class Interaction
                 return false;
             }
 
-            (_openSpans ??= []).Add(end);
-            return true;
+            _openSpans ??= new Tracing.OpenSpans(); // made on first use: most interactions never stream
         }
+
+        return _openSpans.Track(end);
     }
 
     /// <summary>Forgets a span registered with <see cref="TrackOpenSpan"/> (it ended on its own).</summary>
-    internal void ForgetOpenSpan(Action end)
-    {
-        lock (_gate)
-        {
-            _openSpans?.Remove(end);
-        }
-    }
+    internal void ForgetOpenSpan(Action end) => Volatile.Read(ref _openSpans)?.Forget(end);
 
-    /// <summary>Ends the spans still open (at finish or close, before the root span ends). Each callback contains its own failures.</summary>
-    internal void EndOpenSpans()
-    {
-        List<Action>? open;
-        lock (_gate)
-        {
-            open = _openSpans;
-            _openSpans = null;
-        }
-
-        if (open is null)
-        {
-            return;
-        }
-
-        foreach (var end in open)
-        {
-            end();
-        }
-    }
+    /// <summary>Ends the spans still open (at finish or close, before the root span ends); later ones are refused.</summary>
+    internal void EndOpenSpans() => Volatile.Read(ref _openSpans)?.EndAll(close: true, _registry.Client.Tracer.Contained);
 
     /// <summary>Whether the interaction was resumed by id only (its input and model may live elsewhere).</summary>
     internal bool IsIdOnly => UserId is null && Event is null;

@@ -140,9 +140,11 @@ internal sealed partial class TraceExport : IDisposable
         var ms = ToMilliseconds(timeout);
         var work = Task.Run(() =>
         {
+            // The owned provider shuts its processor down; processors handed to the app's provider are shut here.
             if (_provider is not null)
             {
                 _provider.Shutdown(ms);
+                return;
             }
 
             foreach (var p in Snapshot())
