@@ -4,8 +4,8 @@ namespace Raindrop.Tracing;
 /// Sends trace exports through the app's <see cref="HttpClient"/> (<see cref="RaindropOptions.HttpClient"/>: an
 /// <c>IHttpClientFactory</c> client, a proxy, auth handlers), as the event routes do (WIRE.md §7). The OTLP exporter
 /// needs an <see cref="HttpClient"/> of its own (it cancels that client's pending requests at shutdown, which must
-/// never touch the app's client or the SDK's event sends), so it gets one over this handler, which forwards a copy
-/// of each request (a request message can be sent only once).
+/// never touch the app's client or the SDK's event sends), so it gets one over this handler. It sits below
+/// <see cref="ExportRetryHandler"/>, whose every attempt is a new request no client has sent, so it is forwarded as is.
 /// </summary>
 internal sealed class AppHttpClientHandler : HttpMessageHandler
 {
@@ -14,24 +14,8 @@ internal sealed class AppHttpClientHandler : HttpMessageHandler
     public AppHttpClientHandler(HttpClient app) => _app = app;
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        _app.SendAsync(Copy(request), HttpCompletionOption.ResponseContentRead, cancellationToken);
+        _app.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
 
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        _app.Send(Copy(request), HttpCompletionOption.ResponseContentRead, cancellationToken);
-
-    private static HttpRequestMessage Copy(HttpRequestMessage request)
-    {
-        var copy = new HttpRequestMessage(request.Method, request.RequestUri)
-        {
-            Content = request.Content,
-            Version = request.Version,
-            VersionPolicy = request.VersionPolicy,
-        };
-        foreach (var header in request.Headers)
-        {
-            copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
-        }
-
-        return copy;
-    }
+        _app.Send(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
 }
