@@ -135,7 +135,7 @@ internal sealed partial class ChatCall
                     owner.Above.Defer(deferTo, call);
                 }
 
-                call._flowParent = interaction is not null ? Tracing.Tracer.ParentFor(interaction) : null;
+                call._flowParent = interaction is not null ? Tracing.SpanTree.ParentFor(interaction) : null;
             }
 
             if (streaming && core is not null)

@@ -10,22 +10,14 @@ namespace Raindrop;
 /// Disposing an unfinished interaction finishes it with what it has. No call ever waits on the network, and
 /// calls after finish are ignored (with a one-time warning), never thrown.
 /// </summary>
-public sealed partial class Interaction : IInteraction
+public sealed class Interaction : IInteraction
 {
     private readonly InteractionRegistry _registry;
     private readonly object _gate = new();
-    private Dictionary<string, object?>? _properties;
-    private List<Attachment>? _attachments;
-    private string? _input;
-    private string? _output;
-    private string? _model;
-    private string? _traceId;
-    private bool _hasSpans;
-    private bool _dirty;
+    private readonly PendingEvent _pending = new(); // guarded by _gate
     private bool _finished;
+    private bool _middlewareRecords;
     private long _lastChange;
-    private System.Diagnostics.Activity? _rootSpan;
-    private bool _rootTaken;
 
     internal Interaction(InteractionRegistry registry, string eventId, string? userId, string? eventName, string? convoId, DateTimeOffset? timestamp)
     {
@@ -69,11 +61,17 @@ public sealed partial class Interaction : IInteraction
     internal bool Evicted { get; set; }
 
     /// <summary>Changes not yet sent (read without the lock: a stale answer only keeps it one more sweep).</summary>
-    internal bool HasPending => Volatile.Read(ref _dirty) && !Volatile.Read(ref _finished);
+    internal bool HasPending => _pending.Dirty && !Volatile.Read(ref _finished);
 
     internal long LastChange => Interlocked.Read(ref _lastChange);
 
     internal InteractionRegistry Registry => _registry;
+
+    /// <summary>The interaction's side of its trace: root span, joined spans, spans kept open.</summary>
+    internal InteractionSpans Spans { get; } = new();
+
+    /// <summary>Whether the interaction was resumed by id only (its input and model may live elsewhere).</summary>
+    internal bool IsIdOnly => UserId is null && Event is null;
 
     /// <summary>Sets one property (last writer wins per key).</summary>
     /// <param name="key">The property name.</param>
@@ -82,7 +80,7 @@ public sealed partial class Interaction : IInteraction
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         value = _registry.Client.Input.Value(value); // snapshot now, on the caller's thread (WIRE.md §2)
-        Update(nameof(SetProperty), (key, value), static (self, kv) => (self._properties ??= new(StringComparer.Ordinal))[kv.key] = kv.value);
+        Update(nameof(SetProperty), (key, value), static (pending, kv) => pending.SetProperty(kv.key, kv.value));
     }
 
     /// <summary>Sets several properties (shallow merge, last writer wins per key).</summary>
@@ -93,7 +91,7 @@ public sealed partial class Interaction : IInteraction
         var copy = _registry.Client.Input.Members(properties);
         if (copy is not null)
         {
-            Update(nameof(SetProperties), copy, static (self, props) => self.MergeProperties(props));
+            Update(nameof(SetProperties), copy, static (pending, props) => pending.Merge(props));
         }
     }
 
@@ -104,7 +102,7 @@ public sealed partial class Interaction : IInteraction
         var copy = _registry.Client.Input.Attachments(attachments, nameof(Interaction));
         if (copy is not null)
         {
-            Update(nameof(AddAttachments), copy, static (self, atts) => (self._attachments ??= []).AddRange(atts));
+            Update(nameof(AddAttachments), copy, static (pending, atts) => pending.Attach(atts));
         }
     }
 
@@ -114,7 +112,7 @@ public sealed partial class Interaction : IInteraction
     {
         ArgumentNullException.ThrowIfNull(input);
         var text = _registry.Client.Input.Text(input);
-        Update(nameof(SetInput), text, static (self, t) => self._input = t);
+        Update(nameof(SetInput), text, static (pending, t) => pending.SetInput(t));
     }
 
     /// <summary>
@@ -147,23 +145,12 @@ public sealed partial class Interaction : IInteraction
                 return Task.CompletedTask;
             }
 
-            if (props is not null)
-            {
-                MergeProperties(props);
-            }
-
-            if (atts is not null)
-            {
-                (_attachments ??= []).AddRange(atts);
-            }
-
-            _output = text ?? _output;
-            _model = InputNormalizer.Optional(model) ?? _model;
+            _pending.Finish(text, InputNormalizer.Optional(model), props, atts);
             _finished = true;
-            item = TakeDelta(isPending: false, force: true);
+            item = _pending.Take(this, isPending: false, force: true);
         }
 
-        Tracing.Tracer.EndRoot(this);
+        Tracing.SpanTree.EndRoot(this);
         _registry.Finished(this, item);
         return Task.CompletedTask;
     }
@@ -185,62 +172,52 @@ public sealed partial class Interaction : IInteraction
         }
     }
 
+    /// <summary>Starts a task or tool span of this interaction that ends when the returned span is ended or disposed.</summary>
+    /// <param name="kind">Task or tool.</param>
+    /// <param name="name">The span's (or tool's) name; required.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>The span (a no-op when not recorded).</returns>
+    public RaindropSpan StartSpan(RaindropSpanKind kind, string name, SpanOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return _registry.Client.Tracer.StartManual(this, Tracing.Tracer.KindOf(kind), name, options);
+    }
+
+    /// <summary>Starts an LLM span of this interaction for a call made through a library that emits no telemetry: model and prompt as <c>gen_ai.*</c>; record the answer with <see cref="RaindropSpan.RecordOutput"/> and tokens with <see cref="RaindropSpan.RecordUsage"/>.</summary>
+    /// <param name="model">The requested model; required.</param>
+    /// <param name="prompt">The prompt messages.</param>
+    /// <param name="name">The span's name (default <c>chat</c>, so the span is <c>chat.llm</c>).</param>
+    /// <returns>The span (a no-op when not recorded).</returns>
+    public RaindropSpan StartLlmSpan(string model, IReadOnlyList<LlmMessage>? prompt = null, string? name = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(model);
+        return _registry.Client.Tracer.StartLlm(this, model, prompt, name);
+    }
+
+    /// <summary>Records a tool call that already happened as a tool span of this interaction, ending now and lasting <paramref name="duration"/>.</summary>
+    /// <param name="name">The tool's name; required.</param>
+    /// <param name="input">The tool's input.</param>
+    /// <param name="output">The tool's output.</param>
+    /// <param name="duration">How long the call took.</param>
+    /// <param name="error">The error it failed with, if it did.</param>
+    public void TrackTool(string name, object? input, object? output, TimeSpan duration, Exception? error = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        _registry.Client.Tracer.TrackTool(this, name, input, output, duration < TimeSpan.Zero ? TimeSpan.Zero : duration, error);
+    }
+
+    /// <summary>Registers how to end a span an integration keeps open (a stream the app may never dispose); see <see cref="InteractionSpans.TrackOpen"/>.</summary>
+    internal bool TrackOpenSpan(Action end) => Spans.TrackOpen(end);
+
+    /// <summary>Forgets a span registered with <see cref="TrackOpenSpan"/> (it ended on its own).</summary>
+    internal void ForgetOpenSpan(Action end) => Spans.ForgetOpen(end);
+
     /// <summary>The pending changes as one partial update, or null when there is nothing new to send.</summary>
     internal EventItem? TakePendingDelta()
     {
         lock (_gate)
         {
-            return _finished ? null : TakeDelta(isPending: true, force: false);
-        }
-    }
-
-    /// <summary>Whether a span other than the root joined the interaction (then the root is exported).</summary>
-    internal bool HasSpans => Volatile.Read(ref _hasSpans);
-
-    /// <summary>A span joined the interaction: the event gets <c>properties.trace_id</c> (its trace's id), once.</summary>
-    internal void NoteSpan(System.Diagnostics.ActivityTraceId traceId)
-    {
-        if (Volatile.Read(ref _hasSpans))
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            // A span ended at finish (a stream never disposed) still makes the root worth exporting.
-            _hasSpans = true;
-            if (_traceId is null && !_finished)
-            {
-                _traceId = traceId.ToHexString();
-                (_properties ??= new(StringComparer.Ordinal))["trace_id"] = _traceId;
-                _dirty = true;
-            }
-        }
-    }
-
-    /// <summary>The root span grouping this interaction's spans, created on first use or at <c>Begin</c>.</summary>
-    internal System.Diagnostics.Activity? GetOrCreateRootSpan(Func<System.Diagnostics.Activity?> create)
-    {
-        lock (_gate)
-        {
-            if (_rootSpan is not null || _rootTaken)
-            {
-                return _rootSpan;
-            }
-
-            _rootSpan = create();
-            return _rootSpan;
-        }
-    }
-
-    internal System.Diagnostics.Activity? TakeRootSpan()
-    {
-        lock (_gate)
-        {
-            var root = _rootSpan;
-            _rootSpan = null;
-            _rootTaken = true;
-            return root;
+            return _finished ? null : _pending.Take(this, isPending: true, force: false);
         }
     }
 
@@ -248,36 +225,56 @@ public sealed partial class Interaction : IInteraction
     {
         lock (_gate)
         {
-            _input = input;
-            _model = model;
-            if (properties is not null)
-            {
-                MergeProperties(properties);
-            }
-
-            if (attachments is not null)
-            {
-                _attachments = [.. attachments];
-            }
-
-            // A Begin is sent after its quiet period even with nothing else in it, so the server sees the interaction.
-            _dirty = true;
+            _pending.Begin(input, model, properties, attachments);
             Interlocked.Exchange(ref _lastChange, _registry.Time.GetTimestamp());
         }
     }
 
-    private void Update<T>(string call, T value, Action<Interaction, T> apply)
+    /// <summary>A span joined the interaction: the event gets <c>properties.trace_id</c> (its trace's id), once.</summary>
+    internal void NoteSpan(System.Diagnostics.ActivityTraceId traceId)
+    {
+        if (Spans.Join())
+        {
+            // A span ended at finish (a stream never disposed) still makes the root worth exporting, but adds nothing.
+            Update(null, traceId, static (pending, id) => pending.NoteTrace(id));
+        }
+    }
+
+    /// <summary>
+    /// Records one LLM call an integration saw (the chat middleware); texts must already be redacted and capped.
+    /// See <see cref="PendingEvent.RecordLlmCall"/>. False (quietly) after finish.
+    /// </summary>
+    internal bool RecordLlmCall(string? input, string? output, string? model, long? inputTokens, long? outputTokens) =>
+        Update(null, (input, output, model, inputTokens, outputTokens), static (pending, c) => pending.RecordLlmCall(c.input, c.output, c.model, c.inputTokens, c.outputTokens));
+
+    /// <summary>Notes that the Raindrop chat middleware records this interaction's model calls, so AI-library spans do not count them again.</summary>
+    internal void NoteMiddlewareCall() => Volatile.Write(ref _middlewareRecords, true);
+
+    /// <summary>Records a model call seen on an AI library's span: model and tokens only, unless the middleware records them.</summary>
+    internal void RecordLibraryLlmCall(string? model, long? inputTokens, long? outputTokens)
+    {
+        if (!Volatile.Read(ref _middlewareRecords))
+        {
+            RecordLlmCall(input: null, output: null, model, inputTokens, outputTokens);
+        }
+    }
+
+    // Applies a change under the lock unless finished (warned once when the app made the call, quiet for integrations).
+    private bool Update<T>(string? call, T value, Action<PendingEvent, T> apply)
     {
         lock (_gate)
         {
             if (_finished)
             {
-                _registry.WarnAfterFinish(EventId, call);
-                return;
+                if (call is not null)
+                {
+                    _registry.WarnAfterFinish(EventId, call);
+                }
+
+                return false;
             }
 
-            apply(this, value);
-            _dirty = true;
+            apply(_pending, value);
             Interlocked.Exchange(ref _lastChange, _registry.Time.GetTimestamp());
         }
 
@@ -285,33 +282,7 @@ public sealed partial class Interaction : IInteraction
         {
             _registry.ChangedAfterEviction(this);
         }
-    }
 
-    private void MergeProperties(KeyValuePair<string, object?>[] properties)
-    {
-        var target = _properties ??= new(StringComparer.Ordinal);
-        foreach (var (key, value) in properties)
-        {
-            target[key] = value;
-        }
-    }
-
-    private EventItem? TakeDelta(bool isPending, bool force)
-    {
-        if (!force && !_dirty)
-        {
-            return null;
-        }
-
-        var item = new EventItem(
-            EventId, UserId, Event, Timestamp, Serialization.PropertyBag.From(_properties?.ToArray()), _attachments, _input, _output, _model, ConvoId, isPending);
-        NoteSent(); // Interaction.Capture.cs: remembers that an input/model went out, for fill-if-unset
-        _properties = null;
-        _attachments = null;
-        _input = null;
-        _output = null;
-        _model = null;
-        _dirty = false;
-        return item;
+        return true;
     }
 }

@@ -143,7 +143,7 @@ internal sealed partial class InteractionRegistry : IDisposable
 
         foreach (var interaction in Snapshot())
         {
-            Tracing.Tracer.EndRoot(interaction);
+            Tracing.SpanTree.EndRoot(interaction);
         }
 
         FlushPending();

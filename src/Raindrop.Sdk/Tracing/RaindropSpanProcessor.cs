@@ -30,7 +30,7 @@ internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
         _exportAll = exportAll;
     }
 
-    public override void OnStart(Activity data) => Tracer.AttachLibrarySpan(data, _client, _sources.Sources);
+    public override void OnStart(Activity data) => SpanTree.AttachLibrarySpan(data, _client, _sources.Sources);
 
     public override void OnEnd(Activity data)
     {
@@ -49,13 +49,13 @@ internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
 
         // A flow the app excluded from capture exports no span outside an interaction (a span ends on the flow that
         // made it). A span of no client's interaction goes to one project only: the oldest live client that takes them.
-        if (_client.CurrentScope is { Suppressed: true } && Tracer.InteractionOf(data) is null)
+        if (_client.CurrentScope is { Suppressed: true } && SpanTree.InteractionOf(data) is null)
         {
             return;
         }
 
-        var owner = Tracer.ClientOf(data) ?? Diagnostics.LiveClients.UnownedSpanOwner;
-        if (!ReferenceEquals(owner, _client) || Tracer.IsEmptyRoot(data))
+        var owner = SpanTree.ClientOf(data) ?? Diagnostics.LiveClients.UnownedSpanOwner;
+        if (!ReferenceEquals(owner, _client) || SpanTree.IsEmptyRoot(data))
         {
             return;
         }

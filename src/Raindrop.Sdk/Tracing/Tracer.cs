@@ -11,6 +11,8 @@ namespace Raindrop.Tracing;
 /// </summary>
 internal sealed partial class Tracer
 {
+    // Spans kept open outside any interaction (a stream never disposed) end when the client flushes or closes.
+    private readonly OpenSpans _openSpans = new();
     private readonly int _maxChars;
     private readonly ILogger _logger;
     private readonly Diagnostics.RateLimiter _failures;
@@ -50,6 +52,44 @@ internal sealed partial class Tracer
 
         activity.SetStatus(ActivityStatusCode.Error, message);
     }
+
+    /// <summary>
+    /// Starts the interaction's root span as <c>Begin</c> returns and makes it the flow's current span, so every span
+    /// made inside the interaction (Raindrop's, and the AI libraries' own: Semantic Kernel, the Agent Framework, M.E.AI)
+    /// joins its tree, even under the unrecorded Activity ASP.NET Core makes for each request (WIRE.md §7). Under a
+    /// recorded host span the root is that span's child, so the app's trace stays whole. Ended, and the host's span
+    /// restored, at finish; exported only if a span joined it.
+    /// </summary>
+    public void EnterInteraction(Interaction interaction)
+    {
+        var ambient = Activity.Current;
+        if (!Listening)
+        {
+            return;
+        }
+
+        try
+        {
+            if (SpanTree.EnsureRoot(interaction, ambient, makeCurrent: true) is { } root)
+            {
+                root.SetCustomProperty(SpanTree.AmbientProperty, ambient);
+                Activity.Current = root;
+            }
+        }
+        catch (Exception ex)
+        {
+            Contained(ex);
+        }
+    }
+
+    /// <summary>Registers how to end an open span outside any interaction; <see cref="EndOpenSpans"/> runs it once.</summary>
+    public void TrackOpenSpan(Action end) => _openSpans.Track(end);
+
+    /// <summary>Forgets a span registered with <see cref="TrackOpenSpan"/> (it ended on its own).</summary>
+    public void ForgetOpenSpan(Action end) => _openSpans.Forget(end);
+
+    /// <summary>Ends every registered open span (for <c>FlushAsync</c> and close, before spans are exported). Never throws.</summary>
+    public void EndOpenSpans() => _openSpans.EndAll(close: false, Contained);
 
     public string Cap(string text) => Serialization.TextLimits.Truncate(text, _maxChars);
 
@@ -107,9 +147,9 @@ internal sealed partial class Tracer
     {
         var parent = default(ActivityContext);
         var current = Activity.Current;
-        if (interaction is not null && !BelongsTo(current, interaction))
+        if (interaction is not null && !SpanTree.BelongsTo(current, interaction))
         {
-            parent = EnsureRoot(interaction, current)?.Context ?? default;
+            parent = SpanTree.EnsureRoot(interaction, current)?.Context ?? default;
         }
 
         var activity = RaindropActivitySource.Source.StartActivity(name + "." + kind, ActivityKind.Internal, parent, tags: null, links: null, startTime);
@@ -127,7 +167,7 @@ internal sealed partial class Tracer
             if (interaction is not null)
             {
                 interaction.NoteSpan(activity.TraceId);
-                Associate(activity, interaction);
+                SpanTree.Associate(activity, interaction);
             }
         }
 

@@ -2,12 +2,14 @@ using System.Diagnostics;
 
 namespace Raindrop.Tracing;
 
-// Which interaction and client a span belongs to, and the interaction's root span: how spans find their trace and
-// their association properties, and how the processor decides what to export.
-internal sealed partial class Tracer
+/// <summary>
+/// Which interaction and client a span belongs to, and each interaction's root span: how spans find their trace and
+/// their association properties, and how the processor decides what to export.
+/// </summary>
+internal static class SpanTree
 {
     // Custom property (never exported) of a root span: the host's span it replaced as the flow's current one.
-    private const string AmbientProperty = "raindrop.ambient";
+    public const string AmbientProperty = "raindrop.ambient";
 
     // Custom property (never exported) marking an interaction's root span.
     private const string RootProperty = "raindrop.root";
@@ -19,42 +21,13 @@ internal sealed partial class Tracer
     public static bool HostRecords(Activity? span) => span is { Recorded: true, IsAllDataRequested: true } && span.Source.Name.Length != 0;
 
     /// <summary>Whether <paramref name="span"/> is an interaction's root that no other span joined (it is not exported).</summary>
-    public static bool IsEmptyRoot(Activity span) => span.GetCustomProperty(RootProperty) is Interaction { HasSpans: false };
-
-    /// <summary>
-    /// Starts the interaction's root span as <c>Begin</c> returns and makes it the flow's current span, so every span
-    /// made inside the interaction (Raindrop's, and the AI libraries' own: Semantic Kernel, the Agent Framework, M.E.AI)
-    /// joins its tree, even under the unrecorded Activity ASP.NET Core makes for each request (WIRE.md §7). Under a
-    /// recorded host span the root is that span's child, so the app's trace stays whole. Ended, and the host's span
-    /// restored, at finish; exported only if a span joined it.
-    /// </summary>
-    public void EnterInteraction(Interaction interaction)
-    {
-        var ambient = Activity.Current;
-        if (!Listening)
-        {
-            return;
-        }
-
-        try
-        {
-            if (EnsureRoot(interaction, ambient, makeCurrent: true) is { } root)
-            {
-                root.SetCustomProperty(AmbientProperty, ambient);
-                Activity.Current = root;
-            }
-        }
-        catch (Exception ex)
-        {
-            Contained(ex);
-        }
-    }
+    public static bool IsEmptyRoot(Activity span) => span.GetCustomProperty(RootProperty) is Interaction { Spans.Joined: false };
 
     /// <summary>Ends an interaction's root span, if it has one (at finish or close), giving the flow back its own span.</summary>
     public static void EndRoot(Interaction interaction)
     {
-        interaction.EndOpenSpans(); // spans an integration could not end itself (a stream never disposed) end inside the root
-        if (interaction.TakeRootSpan() is { } root)
+        interaction.Spans.EndOpen(interaction.Registry.Client.Tracer.Contained); // spans an integration could not end itself (a stream never disposed) end inside the root
+        if (interaction.Spans.TakeRoot() is { } root)
         {
             var current = Activity.Current;
             root.Stop();
@@ -155,13 +128,13 @@ internal sealed partial class Tracer
         return null;
     }
 
-    private static bool BelongsTo(Activity? current, Interaction interaction) => ReferenceEquals(InteractionOf(current), interaction);
+    public static bool BelongsTo(Activity? current, Interaction interaction) => ReferenceEquals(InteractionOf(current), interaction);
 
     // Where the root hangs (WIRE.md §7): under the host's span when the host records it (the app runs OpenTelemetry
     // and sampled the request), so the app's trace stays whole; otherwise in a trace of its own, linked to the host's
     // span, since an unrecorded parent must never decide for Raindrop.
-    private static Activity? EnsureRoot(Interaction interaction, Activity? current, bool makeCurrent = false) =>
-        interaction.GetOrCreateRootSpan(() =>
+    public static Activity? EnsureRoot(Interaction interaction, Activity? current, bool makeCurrent = false) =>
+        interaction.Spans.GetOrCreateRoot(() =>
         {
             var name = interaction.Event ?? "interaction";
             var recordedParent = HostRecords(current) && InteractionOf(current) is null;
