@@ -13,9 +13,9 @@ namespace Raindrop.Serialization;
 /// <c>stringCap</c> are truncated with the marker (used only to shrink an oversized event); nesting past
 /// <see cref="WireFormat.MaxValueDepth"/> is written as a string rather than thrown on.
 /// </summary>
-internal static partial class JsonValueWriter
+internal static class JsonValueWriter
 {
-    private const string DepthMarker = "[max depth exceeded]";
+    public const string DepthMarker = "[max depth exceeded]";
 
     public static void WriteString(Utf8JsonWriter writer, string value, int stringCap)
     {
@@ -97,7 +97,7 @@ internal static partial class JsonValueWriter
                 writer.WriteStringValue(e.ToString());
                 return;
             case JsonElement element:
-                WriteElement(writer, element, stringCap, depth);
+                JsonElementWriter.Write(writer, element, stringCap, depth);
                 return;
         }
 

@@ -2,9 +2,11 @@ using System.Text.Json;
 
 namespace Raindrop.Serialization;
 
-// JsonElement values: written member by member so the depth limit, the string cap and lone-surrogate
-// repair apply to them as to any other value.
-internal static partial class JsonValueWriter
+/// <summary>
+/// Writes <see cref="JsonElement"/> values member by member, so the depth limit, the string cap and lone-surrogate
+/// repair apply to them as to any other value.
+/// </summary>
+internal static class JsonElementWriter
 {
     // A string element short enough to need no cap and free of \u escapes (which may hide a lone surrogate) can be
     // copied as it is.
@@ -45,14 +47,14 @@ internal static partial class JsonValueWriter
         }
     }
 
-    private static void WriteElement(Utf8JsonWriter writer, JsonElement element, int stringCap, int depth)
+    public static void Write(Utf8JsonWriter writer, JsonElement element, int stringCap, int depth)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
                 if (depth > WireFormat.MaxValueDepth)
                 {
-                    writer.WriteStringValue(DepthMarker);
+                    writer.WriteStringValue(JsonValueWriter.DepthMarker);
                     return;
                 }
 
@@ -60,7 +62,7 @@ internal static partial class JsonValueWriter
                 foreach (var p in element.EnumerateObject())
                 {
                     writer.WritePropertyName(TextLimits.Key(NameOf(p)));
-                    WriteElement(writer, p.Value, stringCap, depth + 1);
+                    Write(writer, p.Value, stringCap, depth + 1);
                 }
 
                 writer.WriteEndObject();
@@ -68,14 +70,14 @@ internal static partial class JsonValueWriter
             case JsonValueKind.Array:
                 if (depth > WireFormat.MaxValueDepth)
                 {
-                    writer.WriteStringValue(DepthMarker);
+                    writer.WriteStringValue(JsonValueWriter.DepthMarker);
                     return;
                 }
 
                 writer.WriteStartArray();
                 foreach (var item in element.EnumerateArray())
                 {
-                    WriteElement(writer, item, stringCap, depth + 1);
+                    Write(writer, item, stringCap, depth + 1);
                 }
 
                 writer.WriteEndArray();
@@ -87,7 +89,7 @@ internal static partial class JsonValueWriter
                 }
                 else
                 {
-                    WriteString(writer, StringOf(element), stringCap);
+                    JsonValueWriter.WriteString(writer, StringOf(element), stringCap);
                 }
 
                 return;
