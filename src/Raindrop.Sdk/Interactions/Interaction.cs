@@ -13,8 +13,7 @@ namespace Raindrop;
 public sealed class Interaction : IInteraction
 {
     private readonly InteractionRegistry _registry;
-    private readonly object _gate = new();
-    private readonly PendingEvent _pending = new(); // guarded by _gate
+    private readonly PendingEvent _pending = new(); // also the lock (_pending): one object less per interaction
     private bool _finished;
     private bool _middlewareRecords;
     private long _lastChange;
@@ -46,7 +45,7 @@ public sealed class Interaction : IInteraction
     {
         get
         {
-            lock (_gate)
+            lock (_pending)
             {
                 return _finished;
             }
@@ -137,7 +136,7 @@ public sealed class Interaction : IInteraction
         var props = _registry.Client.Input.Members(properties);
         var text = _registry.Client.Input.Text(output);
         EventItem? item;
-        lock (_gate)
+        lock (_pending)
         {
             if (_finished)
             {
@@ -215,7 +214,7 @@ public sealed class Interaction : IInteraction
     /// <summary>The pending changes as one partial update, or null when there is nothing new to send.</summary>
     internal EventItem? TakePendingDelta()
     {
-        lock (_gate)
+        lock (_pending)
         {
             return _finished ? null : _pending.Take(this, isPending: true, force: false);
         }
@@ -223,7 +222,7 @@ public sealed class Interaction : IInteraction
 
     internal void SetBeginState(string? input, string? model, KeyValuePair<string, object?>[]? properties, IReadOnlyList<Attachment>? attachments)
     {
-        lock (_gate)
+        lock (_pending)
         {
             _pending.Begin(input, model, properties, attachments);
             Interlocked.Exchange(ref _lastChange, _registry.Time.GetTimestamp());
@@ -235,6 +234,11 @@ public sealed class Interaction : IInteraction
     {
         if (Spans.Join())
         {
+            if (Spans.Root is { } root)
+            {
+                Tracing.SpanTree.TagRoot(root, this); // now it will be exported
+            }
+
             // A span ended at finish (a stream never disposed) still makes the root worth exporting, but adds nothing.
             Update(null, traceId, static (pending, id) => pending.NoteTrace(id));
         }
@@ -262,7 +266,7 @@ public sealed class Interaction : IInteraction
     // Applies a change under the lock unless finished (warned once when the app made the call, quiet for integrations).
     private bool Update<T>(string? call, T value, Action<PendingEvent, T> apply)
     {
-        lock (_gate)
+        lock (_pending)
         {
             if (_finished)
             {

@@ -109,11 +109,8 @@ internal sealed partial class InteractionRegistry : IDisposable
             _evictedWithChanges.Remove(interaction);
         }
 
-        if (ReferenceEquals(_current.Value, interaction))
-        {
-            _current.Value = null;
-        }
-
+        // The flow's ambient interaction is left as it is: Current skips a finished one, and an AsyncLocal write costs an
+        // ExecutionContext per request.
         if (item is not null && Client.IsEnabled)
         {
             if (Client.IsClosed)

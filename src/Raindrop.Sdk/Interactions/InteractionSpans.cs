@@ -5,11 +5,10 @@ namespace Raindrop.Interactions;
 /// <summary>
 /// An interaction's side of its trace: the root span grouping its spans (made at <c>Begin</c> or on first use, taken
 /// once at finish or close), whether any other span joined it (only then is the root exported), and the spans an
-/// integration keeps open that must end before the root does. Thread-safe.
+/// integration keeps open that must end before the root does. Thread-safe (it locks itself: it is never exposed).
 /// </summary>
 internal sealed class InteractionSpans
 {
-    private readonly object _gate = new();
     private Activity? _root;
     private bool _rootTaken;
     private int _joined;
@@ -22,27 +21,29 @@ internal sealed class InteractionSpans
     /// <summary>Marks that a span joined; true the first time.</summary>
     public bool Join() => Volatile.Read(ref _joined) == 0 && Interlocked.Exchange(ref _joined, 1) == 0;
 
-    /// <summary>The root span, made by <paramref name="create"/> on first use; null once taken.</summary>
-    public Activity? GetOrCreateRoot(Func<Activity?> create)
+    /// <summary>The root span, made by <paramref name="create"/> (given <paramref name="state"/>) on first use; null once taken.</summary>
+    public Activity? GetOrCreateRoot<TState>(TState state, Func<TState, Activity?> create)
     {
-        lock (_gate)
+        lock (this)
         {
             if (_root is null && !_rootTaken)
             {
-                _root = create();
+                _root = create(state);
             }
 
-            return _root;
+            return _rootTaken ? null : _root;
         }
     }
+
+    /// <summary>The root span, if one was made (also after it was taken).</summary>
+    public Activity? Root => Volatile.Read(ref _root);
 
     /// <summary>Takes the root span to end it (once); later spans get no root.</summary>
     public Activity? TakeRoot()
     {
-        lock (_gate)
+        lock (this)
         {
-            var root = _root;
-            _root = null;
+            var root = _rootTaken ? null : _root;
             _rootTaken = true;
             return root;
         }
@@ -52,7 +53,7 @@ internal sealed class InteractionSpans
     public bool TrackOpen(Action end)
     {
         Tracing.OpenSpans open;
-        lock (_gate)
+        lock (this)
         {
             if (_ended)
             {
@@ -69,15 +70,15 @@ internal sealed class InteractionSpans
     public void ForgetOpen(Action end) => Volatile.Read(ref _open)?.Forget(end);
 
     /// <summary>Ends the spans still open (at finish or close, before the root ends); later ones are refused. Never throws.</summary>
-    public void EndOpen(Action<Exception> contained)
+    public void EndOpen(Tracing.Tracer tracer)
     {
         Tracing.OpenSpans? open;
-        lock (_gate)
+        lock (this)
         {
             _ended = true;
             open = _open;
         }
 
-        open?.EndAll(close: true, contained);
+        open?.EndAll(close: true, tracer.Contained);
     }
 }

@@ -26,7 +26,7 @@ internal static class SpanTree
     /// <summary>Ends an interaction's root span, if it has one (at finish or close), giving the flow back its own span.</summary>
     public static void EndRoot(Interaction interaction)
     {
-        interaction.Spans.EndOpen(interaction.Registry.Client.Tracer.Contained); // spans an integration could not end itself (a stream never disposed) end inside the root
+        interaction.Spans.EndOpen(interaction.Registry.Client.Tracer); // spans an integration could not end itself (a stream never disposed) end inside the root
         if (interaction.Spans.TakeRoot() is { } root)
         {
             var current = Activity.Current;
@@ -134,8 +134,9 @@ internal static class SpanTree
     // and sampled the request), so the app's trace stays whole; otherwise in a trace of its own, linked to the host's
     // span, since an unrecorded parent must never decide for Raindrop.
     public static Activity? EnsureRoot(Interaction interaction, Activity? current, bool makeCurrent = false) =>
-        interaction.Spans.GetOrCreateRoot(() =>
+        interaction.Spans.GetOrCreateRoot((interaction, current, makeCurrent), static state =>
         {
+            var (interaction, current, makeCurrent) = state;
             var name = interaction.Event ?? "interaction";
             var recordedParent = HostRecords(current) && InteractionOf(current) is null;
             var parent = recordedParent ? current!.Context : default;
@@ -145,7 +146,7 @@ internal static class SpanTree
                 Activity.Current = null; // a root of its own, not the unrecorded host span's child
             }
 
-            var root = RaindropActivitySource.Source.StartActivity(name + "." + SpanAttributes.KindWorkflow, ActivityKind.Internal, parent, tags: null, links: links);
+            var root = RaindropActivitySource.Source.StartActivity(interaction.Registry.Client.Tracer.Names.Of(name, SpanAttributes.KindWorkflow), ActivityKind.Internal, parent, tags: null, links: links);
             if (!makeCurrent || root is null)
             {
                 Activity.Current = current; // starting it made it the flow's span; the caller decides
@@ -154,12 +155,25 @@ internal static class SpanTree
             {
                 root.SetCustomProperty(SpanAttributes.InteractionProperty, interaction);
                 root.SetCustomProperty(RootProperty, interaction);
-                root.SetTag(SpanAttributes.SpanKind, SpanAttributes.KindWorkflow);
-                root.SetTag(SpanAttributes.EntityName, name);
-                root.SetTag(SpanAttributes.WorkflowName, name);
-                Associate(root, interaction);
+
+                // Most roots are never exported (no span joins them): tagged when one joins, unless the app's own
+                // pipeline may export it first.
+                if (recordedParent || interaction.Spans.Joined || interaction.Registry.Client.Tracer.AppPipeline)
+                {
+                    TagRoot(root, interaction);
+                }
             }
 
             return root;
         });
+
+    /// <summary>Gives an interaction's root span its names and association properties.</summary>
+    public static void TagRoot(Activity root, Interaction interaction)
+    {
+        var name = interaction.Event ?? "interaction";
+        root.SetTag(SpanAttributes.SpanKind, SpanAttributes.KindWorkflow);
+        root.SetTag(SpanAttributes.EntityName, name);
+        root.SetTag(SpanAttributes.WorkflowName, name);
+        Associate(root, interaction);
+    }
 }

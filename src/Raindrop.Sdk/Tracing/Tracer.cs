@@ -26,7 +26,11 @@ internal sealed partial class Tracer
         _time = time;
         _logger = logger;
         _failures = new Diagnostics.RateLimiter(time);
+        AppPipeline = options.UseExternalOpenTelemetry;
     }
+
+    /// <summary>Whether spans are exported by the app's OpenTelemetry pipeline (which may export what Raindrop would not).</summary>
+    public bool AppPipeline { get; }
 
     /// <summary>Whether anyone listens to the <c>Raindrop.Sdk</c> source (the client's own provider, or the app's).</summary>
     public static bool Listening => RaindropActivitySource.Source.HasListeners();
@@ -91,6 +95,9 @@ internal sealed partial class Tracer
     /// <summary>Ends every registered open span (for <c>FlushAsync</c> and close, before spans are exported). Never throws.</summary>
     public void EndOpenSpans() => _openSpans.EndAll(close: false, Contained);
 
+    /// <summary>Span names, made once per name and kind.</summary>
+    public SpanNames Names { get; } = new();
+
     public string Cap(string text) => Serialization.TextLimits.Truncate(text, _maxChars);
 
     /// <summary>
@@ -152,7 +159,7 @@ internal sealed partial class Tracer
             parent = SpanTree.EnsureRoot(interaction, current)?.Context ?? default;
         }
 
-        var activity = RaindropActivitySource.Source.StartActivity(name + "." + kind, ActivityKind.Internal, parent, tags: null, links: null, startTime);
+        var activity = RaindropActivitySource.Source.StartActivity(Names.Of(name, kind), ActivityKind.Internal, parent, tags: null, links: null, startTime);
         if (activity is null)
         {
             return null;
