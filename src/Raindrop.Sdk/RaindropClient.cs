@@ -236,7 +236,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     }
 
     /// <inheritdoc />
-    public Interaction Begin(InteractionOptions options) => Interactions.Begin(options);
+    public IInteraction Begin(InteractionOptions options) => Interactions.Begin(options);
 
     /// <inheritdoc />
     public IDisposable BeginScope(string? userId = null, string? convoId = null, IReadOnlyDictionary<string, object?>? properties = null) =>
@@ -249,10 +249,10 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     internal RaindropScope? CurrentScope => RaindropScope.Current(_scope);
 
     /// <inheritdoc />
-    public Interaction ResumeInteraction(string eventId) => Interactions.Resume(eventId);
+    public IInteraction ResumeInteraction(string eventId) => Interactions.Resume(eventId);
 
     /// <inheritdoc />
-    public Interaction? ResumeInteraction() => Interactions.Current;
+    public IInteraction? ResumeInteraction() => Interactions.Current;
 
     /// <summary>Logs (once per client) that a call came after close.</summary>
     internal void WarnAfterClose(string call)

@@ -3,7 +3,7 @@ namespace Raindrop;
 // What an integration (the Microsoft.Extensions.AI chat middleware) records about the LLM calls made inside an
 // interaction: it fills input and model only when the app has not set them, sets the output to the latest
 // answer, and sums token usage into properties.input_tokens / output_tokens. Internal: no public API.
-public sealed partial class Interaction
+internal sealed partial class Interaction
 {
     private bool _inputSent;
     private bool _modelSent;

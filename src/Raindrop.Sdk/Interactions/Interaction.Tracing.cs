@@ -2,7 +2,7 @@ namespace Raindrop;
 
 // The span primitives of an interaction: every span carries the interaction's association properties and belongs to
 // its trace. The WithSpan/WithTool helpers are extension methods over StartSpan (RaindropSpans).
-public sealed partial class Interaction
+internal sealed partial class Interaction
 {
     /// <summary>Starts a task or tool span of this interaction that ends when the returned span is ended or disposed.</summary>
     /// <param name="kind">Task or tool.</param>
