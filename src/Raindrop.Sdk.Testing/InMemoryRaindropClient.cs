@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using OpenTelemetry;
+
 namespace Raindrop.Testing;
 
 /// <summary>
@@ -7,7 +10,7 @@ namespace Raindrop.Testing;
 /// (<see cref="ArgumentException"/> naming a missing <c>UserId</c>, <c>Event</c>, ...), so a test catches the
 /// calls the real client would reject. Thread-safe; every list is a snapshot.
 /// </summary>
-public sealed partial class InMemoryRaindropClient : IRaindropClient
+public sealed class InMemoryRaindropClient : IRaindropClient
 {
     private readonly object _gate = new();
     private readonly List<AiEvent> _aiEvents = [];
@@ -148,6 +151,23 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient
     /// <inheritdoc />
     public IInteraction? ResumeInteraction() => _current.Value;
 
+    /// <summary>Records a task or tool span of the ambient interaction (the last one begun in this async flow), or unassociated, in <see cref="Spans"/>.</summary>
+    /// <param name="kind">Task or tool.</param>
+    /// <param name="name">The span's (or tool's) name; required.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>A span that reports what is recorded on it to its <see cref="RecordedSpan"/>.</returns>
+    public RaindropSpan StartSpan(RaindropSpanKind kind, string name, SpanOptions? options = null) => StartSpan(_current.Value?.EventId, kind, name, options);
+
+    /// <inheritdoc />
+    public RaindropSpan StartLlmSpan(string model, IReadOnlyList<LlmMessage>? prompt = null, string? name = null) => StartLlmSpan(_current.Value?.EventId, model, prompt, name);
+
+    /// <inheritdoc />
+    public void TrackTool(string name, object? input, object? output, TimeSpan duration, Exception? error = null) => TrackTool(_current.Value?.EventId, name, input, output, error);
+
+    /// <summary>A processor that exports nothing: this client sends nothing.</summary>
+    /// <returns>A no-op processor.</returns>
+    public BaseProcessor<Activity> CreateSpanProcessor() => new NoopProcessor();
+
     /// <summary>Counts the call; nothing is queued, so it completes at once with <see langword="true"/>.</summary>
     /// <param name="cancellationToken">Throws <see cref="OperationCanceledException"/> when already cancelled, like the real client.</param>
     /// <returns><see langword="true"/>.</returns>
@@ -182,7 +202,35 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient
         _current.Value = null;
     }
 
-    internal RecordedSpan OpenSpan(string name, string kind, string? eventId, SpanOptions? options)
+    // The span primitives, for the client (the ambient interaction's id) and an InMemoryInteraction (its own id). The
+    // WithSpan/WithTool helpers are the SDK's extension methods over StartSpan, so they record here too.
+    internal RaindropSpan StartSpan(string? eventId, RaindropSpanKind kind, string name, SpanOptions? options)
+    {
+        var kindName = kind switch
+        {
+            RaindropSpanKind.Task => "task",
+            RaindropSpanKind.Tool => "tool",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a span kind."),
+        };
+        return new RaindropSpan(OpenSpan(name, kindName, eventId, options));
+    }
+
+    internal RaindropSpan StartLlmSpan(string? eventId, string model, IReadOnlyList<LlmMessage>? prompt, string? name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(model);
+        var span = OpenSpan(string.IsNullOrEmpty(name) ? "chat" : name, "llm", eventId, new SpanOptions { Input = prompt });
+        span.SetProperties(new Dictionary<string, object?> { ["gen_ai.request.model"] = model });
+        return new RaindropSpan(span);
+    }
+
+    internal void TrackTool(string? eventId, string name, object? input, object? output, Exception? error)
+    {
+        var span = OpenSpan(name, "tool", eventId, new SpanOptions { Input = input });
+        span.RecordOutput(output);
+        span.Ended(error);
+    }
+
+    private RecordedSpan OpenSpan(string name, string kind, string? eventId, SpanOptions? options)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         var span = new RecordedSpan(name, kind, eventId, options);
@@ -215,4 +263,6 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient
             return [.. list];
         }
     }
+
+    private sealed class NoopProcessor : BaseProcessor<Activity>;
 }
