@@ -8,7 +8,8 @@ namespace Raindrop.Testing;
 /// (AI and plain events, interactions with their properties, input, output and finished state, signals,
 /// identifies and spans) for assertions. Validates arguments like <see cref="RaindropClient"/>
 /// (<see cref="ArgumentException"/> naming a missing <c>UserId</c>, <c>Event</c>, ...), so a test catches the
-/// calls the real client would reject. Thread-safe; every list is a snapshot.
+/// calls the real client would reject. Properties and traits are copied at the call, as the real client snapshots
+/// them. Thread-safe; every list is a snapshot.
 /// </summary>
 public sealed class InMemoryRaindropClient : IRaindropClient
 {
@@ -73,7 +74,7 @@ public sealed class InMemoryRaindropClient : IRaindropClient
         }
 
         var id = string.IsNullOrEmpty(aiEvent.EventId) ? NewId() : aiEvent.EventId;
-        Add(_aiEvents, aiEvent with { EventId = id });
+        Add(_aiEvents, aiEvent with { EventId = id, Properties = Copy(aiEvent.Properties) });
         return id;
     }
 
@@ -84,7 +85,7 @@ public sealed class InMemoryRaindropClient : IRaindropClient
         Require(trackEvent.UserId, nameof(TrackEvent.UserId));
         Require(trackEvent.Event, nameof(TrackEvent.Event));
         var id = string.IsNullOrEmpty(trackEvent.EventId) ? NewId() : trackEvent.EventId;
-        Add(_events, trackEvent with { EventId = id });
+        Add(_events, trackEvent with { EventId = id, Properties = Copy(trackEvent.Properties) });
         return id;
     }
 
@@ -94,14 +95,14 @@ public sealed class InMemoryRaindropClient : IRaindropClient
         ArgumentNullException.ThrowIfNull(signal);
         Require(signal.EventId, nameof(Signal.EventId));
         Require(signal.Name, nameof(Signal.Name));
-        Add(_signals, signal);
+        Add(_signals, signal.Properties is null ? signal : signal with { Properties = Copy(signal.Properties) });
     }
 
     /// <inheritdoc />
     public void Identify(string userId, IReadOnlyDictionary<string, object?>? traits = null)
     {
         Require(userId, nameof(userId));
-        Add(_identifies, new RecordedIdentify(userId, traits ?? new Dictionary<string, object?>()));
+        Add(_identifies, new RecordedIdentify(userId, Copy(traits) ?? new Dictionary<string, object?>()));
     }
 
     /// <inheritdoc />
@@ -114,7 +115,7 @@ public sealed class InMemoryRaindropClient : IRaindropClient
             {
                 UserId = string.IsNullOrEmpty(options.UserId) ? scope.UserId : options.UserId,
                 ConvoId = string.IsNullOrEmpty(options.ConvoId) ? scope.ConvoId : options.ConvoId,
-                Properties = RaindropScope.Merge(scope.Properties, options.Properties),
+                Properties = Copy(RaindropScope.Merge(scope.Properties, options.Properties)),
             };
         }
 
@@ -247,6 +248,11 @@ public sealed class InMemoryRaindropClient : IRaindropClient
     }
 
     private static string NewId() => Guid.NewGuid().ToString();
+
+    // What is recorded is copied at the call, as the real client snapshots it: an app changing its dictionary
+    // afterwards changes neither what the real client sends nor what a test reads here.
+    private static Dictionary<string, object?>? Copy(IReadOnlyDictionary<string, object?>? properties) =>
+        properties is null ? null : new Dictionary<string, object?>(properties, StringComparer.Ordinal);
 
     private void Add<T>(List<T> list, T item)
     {
