@@ -72,7 +72,8 @@ if (events.Count != 1 || !events[0].Contains("Bearer ci-key", StringComparison.O
 }
 
 // The README's examples, as a new user ports the TypeScript docs (raindrop.trackAi, setUserDetails, trackSignal,
-// begin, withTool, withSpan, addAttachments, finish, resumeInteraction, flush, close).
+// begin, withTool, withSpan, addAttachments, finish, resumeInteraction, flush, close). Properties use the short form
+// `Properties = new() { [key] = value }`, which must compile under the default C# of net8.0 (C# 12).
 await using (var raindrop = new RaindropClient(new RaindropOptions { WriteKey = "ci-key", Endpoint = $"http://127.0.0.1:{port}/v1/" }))
 {
     var eventId = raindrop.TrackAi(new AiEvent
@@ -83,17 +84,17 @@ await using (var raindrop = new RaindropClient(new RaindropOptions { WriteKey = 
         Input = "What is love?",
         Output = "Baby don't hurt me",
         ConvoId = "convo_123",
-        Properties = new Dictionary<string, object?> { ["experiment"] = "a", ["tokens"] = 412 },
+        Properties = new() { ["experiment"] = "a", ["tokens"] = 412 },
         Attachments = [new Attachment { Type = AttachmentType.Text, Role = AttachmentRole.Input, Name = "context", Value = "lyrics" }],
     });
-    raindrop.TrackSignal(new() { EventId = eventId, Name = "thumbs_down", Type = SignalType.Feedback, Sentiment = Sentiment.Negative, Comment = "off-topic" });
+    raindrop.TrackSignal(new() { EventId = eventId, Name = "thumbs_down", Type = SignalType.Feedback, Sentiment = Sentiment.Negative, Comment = "off-topic", Properties = new() { ["location"] = "chat_ui" } });
     raindrop.Identify("user_123", new Dictionary<string, object?> { ["plan"] = "paid", ["age"] = 30 });
-    raindrop.Track(new TrackEvent { UserId = "user_123", Event = "signed_up" });
+    raindrop.Track(new TrackEvent { UserId = "user_123", Event = "signed_up", Properties = new() { ["referrer"] = "newsletter" } });
 
-    await using var interaction = raindrop.Begin(new() { UserId = "user_123", Event = "readme_interaction", Input = "Where is my order?", ConvoId = "convo_123" });
+    await using var interaction = raindrop.Begin(new() { UserId = "user_123", Event = "readme_interaction", Input = "Where is my order?", ConvoId = "convo_123", Properties = new() { ["channel"] = "web" } });
     interaction.SetProperty("stage", "lookup");
     var order = await interaction.WithToolAsync("lookup_order", () => Task.FromResult("shipped"), new SpanOptions { Input = new Dictionary<string, object?> { ["order"] = 42 }, Version = 2 });
-    using (var render = interaction.StartSpan(RaindropSpanKind.Task, "render"))
+    using (var render = interaction.StartSpan(RaindropSpanKind.Task, "render", new() { Properties = new() { ["stage"] = "render" } }))
     {
         render.RecordOutput(order);
     }
@@ -116,9 +117,10 @@ await using (var raindrop = new RaindropClient(new RaindropOptions { WriteKey = 
     }
 }
 
-string[] expected = ["/v1/events/track \"chat_message\"", "/v1/signals/track \"thumbs_down\"", "/v1/users/identify \"paid\"",
-    "/v1/events/track \"signed_up\"", "/v1/events/track_partial \"readme_interaction\"", "/v1/events/track_partial \"a.py\"",
-    "/v1/traces lookup_order.tool"];
+string[] expected = ["/v1/events/track \"chat_message\"", "/v1/events/track \"experiment\":\"a\"", "/v1/signals/track \"thumbs_down\"",
+    "/v1/signals/track \"location\":\"chat_ui\"", "/v1/users/identify \"paid\"", "/v1/events/track \"signed_up\"",
+    "/v1/events/track \"referrer\":\"newsletter\"", "/v1/events/track_partial \"readme_interaction\"",
+    "/v1/events/track_partial \"channel\":\"web\"", "/v1/events/track_partial \"a.py\"", "/v1/traces lookup_order.tool"];
 List<string> all;
 lock (received)
 {

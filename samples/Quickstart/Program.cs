@@ -31,7 +31,7 @@ var eventId = raindrop.TrackAi(new AiEvent
     Input = "What is the capital of France?",
     Output = "The capital of France is Paris.",
     ConvoId = "convo_42",
-    Properties = new Dictionary<string, object?>
+    Properties = new()
     {
         ["plan"] = "pro",
         ["latency_ms"] = 412,

@@ -3,9 +3,9 @@ namespace Raindrop.Testing;
 /// <summary>
 /// An interaction recorded by <see cref="InMemoryRaindropClient"/>: its fields, merged properties, attachments,
 /// input and output, whether it finished, and its spans. Thread-safe; updates after finish are ignored, as the
-/// real <see cref="Interaction"/> ignores them.
+/// real interaction ignores them.
 /// </summary>
-public sealed partial class InMemoryInteraction : IInteraction
+public sealed class InMemoryInteraction : IInteraction
 {
     private readonly InMemoryRaindropClient _client;
     private readonly object _gate = new();
@@ -146,6 +146,19 @@ public sealed partial class InMemoryInteraction : IInteraction
 
         return Task.CompletedTask;
     }
+
+    /// <summary>Records a task or tool span of this interaction (in <see cref="Spans"/> and the client's).</summary>
+    /// <param name="kind">Task or tool.</param>
+    /// <param name="name">The span's (or tool's) name; required.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>A span that reports what is recorded on it to its <see cref="RecordedSpan"/>.</returns>
+    public RaindropSpan StartSpan(RaindropSpanKind kind, string name, SpanOptions? options = null) => _client.StartSpan(EventId, kind, name, options);
+
+    /// <inheritdoc />
+    public RaindropSpan StartLlmSpan(string model, IReadOnlyList<LlmMessage>? prompt = null, string? name = null) => _client.StartLlmSpan(EventId, model, prompt, name);
+
+    /// <inheritdoc />
+    public void TrackTool(string name, object? input, object? output, TimeSpan duration, Exception? error = null) => _client.TrackTool(EventId, name, input, output, error);
 
     /// <summary>Finishes the interaction with what it has, if it is not finished yet.</summary>
     /// <returns>A completed task.</returns>

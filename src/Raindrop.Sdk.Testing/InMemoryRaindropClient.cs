@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using OpenTelemetry;
+
 namespace Raindrop.Testing;
 
 /// <summary>
@@ -5,9 +8,10 @@ namespace Raindrop.Testing;
 /// (AI and plain events, interactions with their properties, input, output and finished state, signals,
 /// identifies and spans) for assertions. Validates arguments like <see cref="RaindropClient"/>
 /// (<see cref="ArgumentException"/> naming a missing <c>UserId</c>, <c>Event</c>, ...), so a test catches the
-/// calls the real client would reject. Thread-safe; every list is a snapshot.
+/// calls the real client would reject. Properties and traits are copied at the call, as the real client snapshots
+/// them. Thread-safe; every list is a snapshot.
 /// </summary>
-public sealed partial class InMemoryRaindropClient : IRaindropClient
+public sealed class InMemoryRaindropClient : IRaindropClient
 {
     private readonly object _gate = new();
     private readonly List<AiEvent> _aiEvents = [];
@@ -70,7 +74,7 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient
         }
 
         var id = string.IsNullOrEmpty(aiEvent.EventId) ? NewId() : aiEvent.EventId;
-        Add(_aiEvents, aiEvent with { EventId = id });
+        Add(_aiEvents, aiEvent with { EventId = id, Properties = Copy(aiEvent.Properties) });
         return id;
     }
 
@@ -81,7 +85,7 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient
         Require(trackEvent.UserId, nameof(TrackEvent.UserId));
         Require(trackEvent.Event, nameof(TrackEvent.Event));
         var id = string.IsNullOrEmpty(trackEvent.EventId) ? NewId() : trackEvent.EventId;
-        Add(_events, trackEvent with { EventId = id });
+        Add(_events, trackEvent with { EventId = id, Properties = Copy(trackEvent.Properties) });
         return id;
     }
 
@@ -91,14 +95,14 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient
         ArgumentNullException.ThrowIfNull(signal);
         Require(signal.EventId, nameof(Signal.EventId));
         Require(signal.Name, nameof(Signal.Name));
-        Add(_signals, signal);
+        Add(_signals, signal.Properties is null ? signal : signal with { Properties = Copy(signal.Properties) });
     }
 
     /// <inheritdoc />
     public void Identify(string userId, IReadOnlyDictionary<string, object?>? traits = null)
     {
         Require(userId, nameof(userId));
-        Add(_identifies, new RecordedIdentify(userId, traits ?? new Dictionary<string, object?>()));
+        Add(_identifies, new RecordedIdentify(userId, Copy(traits) ?? new Dictionary<string, object?>()));
     }
 
     /// <inheritdoc />
@@ -111,7 +115,7 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient
             {
                 UserId = string.IsNullOrEmpty(options.UserId) ? scope.UserId : options.UserId,
                 ConvoId = string.IsNullOrEmpty(options.ConvoId) ? scope.ConvoId : options.ConvoId,
-                Properties = RaindropScope.Merge(scope.Properties, options.Properties),
+                Properties = Copy(RaindropScope.Merge(scope.Properties, options.Properties)),
             };
         }
 
@@ -148,6 +152,23 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient
     /// <inheritdoc />
     public IInteraction? ResumeInteraction() => _current.Value;
 
+    /// <summary>Records a task or tool span of the ambient interaction (the last one begun in this async flow), or unassociated, in <see cref="Spans"/>.</summary>
+    /// <param name="kind">Task or tool.</param>
+    /// <param name="name">The span's (or tool's) name; required.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>A span that reports what is recorded on it to its <see cref="RecordedSpan"/>.</returns>
+    public RaindropSpan StartSpan(RaindropSpanKind kind, string name, SpanOptions? options = null) => StartSpan(_current.Value?.EventId, kind, name, options);
+
+    /// <inheritdoc />
+    public RaindropSpan StartLlmSpan(string model, IReadOnlyList<LlmMessage>? prompt = null, string? name = null) => StartLlmSpan(_current.Value?.EventId, model, prompt, name);
+
+    /// <inheritdoc />
+    public void TrackTool(string name, object? input, object? output, TimeSpan duration, Exception? error = null) => TrackTool(_current.Value?.EventId, name, input, output, error);
+
+    /// <summary>A processor that exports nothing: this client sends nothing.</summary>
+    /// <returns>A no-op processor.</returns>
+    public BaseProcessor<Activity> CreateSpanProcessor() => new NoopProcessor();
+
     /// <summary>Counts the call; nothing is queued, so it completes at once with <see langword="true"/>.</summary>
     /// <param name="cancellationToken">Throws <see cref="OperationCanceledException"/> when already cancelled, like the real client.</param>
     /// <returns><see langword="true"/>.</returns>
@@ -182,7 +203,35 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient
         _current.Value = null;
     }
 
-    internal RecordedSpan OpenSpan(string name, string kind, string? eventId, SpanOptions? options)
+    // The span primitives, for the client (the ambient interaction's id) and an InMemoryInteraction (its own id). The
+    // WithSpan/WithTool helpers are the SDK's extension methods over StartSpan, so they record here too.
+    internal RaindropSpan StartSpan(string? eventId, RaindropSpanKind kind, string name, SpanOptions? options)
+    {
+        var kindName = kind switch
+        {
+            RaindropSpanKind.Task => "task",
+            RaindropSpanKind.Tool => "tool",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a span kind."),
+        };
+        return new RaindropSpan(OpenSpan(name, kindName, eventId, options));
+    }
+
+    internal RaindropSpan StartLlmSpan(string? eventId, string model, IReadOnlyList<LlmMessage>? prompt, string? name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(model);
+        var span = OpenSpan(string.IsNullOrEmpty(name) ? "chat" : name, "llm", eventId, new SpanOptions { Input = prompt });
+        span.SetProperties(new Dictionary<string, object?> { ["gen_ai.request.model"] = model });
+        return new RaindropSpan(span);
+    }
+
+    internal void TrackTool(string? eventId, string name, object? input, object? output, Exception? error)
+    {
+        var span = OpenSpan(name, "tool", eventId, new SpanOptions { Input = input });
+        span.RecordOutput(output);
+        span.Ended(error);
+    }
+
+    private RecordedSpan OpenSpan(string name, string kind, string? eventId, SpanOptions? options)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         var span = new RecordedSpan(name, kind, eventId, options);
@@ -200,6 +249,11 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient
 
     private static string NewId() => Guid.NewGuid().ToString();
 
+    // What is recorded is copied at the call, as the real client snapshots it: an app changing its dictionary
+    // afterwards changes neither what the real client sends nor what a test reads here.
+    private static Dictionary<string, object?>? Copy(IReadOnlyDictionary<string, object?>? properties) =>
+        properties is null ? null : new Dictionary<string, object?>(properties, StringComparer.Ordinal);
+
     private void Add<T>(List<T> list, T item)
     {
         lock (_gate)
@@ -215,4 +269,6 @@ public sealed partial class InMemoryRaindropClient : IRaindropClient
             return [.. list];
         }
     }
+
+    private sealed class NoopProcessor : BaseProcessor<Activity>;
 }

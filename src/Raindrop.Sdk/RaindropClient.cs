@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OpenTelemetry;
 using Raindrop.Delivery;
 using Raindrop.Diagnostics;
 
@@ -10,13 +12,14 @@ namespace Raindrop;
 /// write key and reuse it. Dispose it (<c>await using</c>) to flush what is queued within
 /// <see cref="RaindropOptions.CloseTimeout"/>.
 /// </summary>
-public sealed partial class RaindropClient : IRaindropClient, IDisposable
+public sealed class RaindropClient : IRaindropClient, IDisposable
 {
     private readonly RaindropOptions _options;
     private readonly ILogger _logger;
     private readonly Outcomes _outcomes;
     private readonly InputNormalizer _input;
     private readonly DeliveryPipeline? _pipeline;
+    private readonly EventIntake _intake;
     private readonly TimeProvider _time;
     private int _closed;
     private int _loggedAfterClose;
@@ -68,6 +71,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
             flow?.Undo();
         }
 
+        _intake = new EventIntake(this, _input, _pipeline);
         Tracer = new Tracing.Tracer(this, options, _time, _logger);
         if (IsEnabled)
         {
@@ -114,83 +118,16 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <inheritdoc />
-    public string TrackAi(AiEvent aiEvent)
-    {
-        ArgumentNullException.ThrowIfNull(aiEvent);
-        var userId = _input.Id(InputNormalizer.Require(aiEvent.UserId, nameof(AiEvent.UserId), nameof(AiEvent)));
-        var name = _input.Id(InputNormalizer.Require(aiEvent.Event, nameof(AiEvent.Event), nameof(AiEvent)));
-        if (aiEvent.Input is null && aiEvent.Output is null)
-        {
-            throw new ArgumentException("AiEvent needs an Input or an Output; both were null.", nameof(AiEvent.Input));
-        }
-
-        var eventId = _input.Id(InputNormalizer.Optional(aiEvent.EventId)) ?? InputNormalizer.NewEventId();
-        var attachments = _input.Attachments(aiEvent.Attachments, nameof(AiEvent));
-        if (!Accepting(nameof(TrackAi)))
-        {
-            return eventId;
-        }
-
-        _pipeline!.Events.TryEnqueue(new EventItem(
-            eventId,
-            userId,
-            name,
-            aiEvent.Timestamp ?? _input.Now(),
-            _input.Properties(aiEvent.Properties),
-            attachments,
-            _input.Text(aiEvent.Input),
-            _input.Text(aiEvent.Output),
-            InputNormalizer.Optional(aiEvent.Model),
-            _input.Id(InputNormalizer.Optional(aiEvent.ConvoId)),
-            isPending: null));
-        return eventId;
-    }
+    public string TrackAi(AiEvent aiEvent) => _intake.TrackAi(aiEvent);
 
     /// <inheritdoc />
-    public string Track(TrackEvent trackEvent)
-    {
-        ArgumentNullException.ThrowIfNull(trackEvent);
-        var userId = _input.Id(InputNormalizer.Require(trackEvent.UserId, nameof(TrackEvent.UserId), nameof(TrackEvent)));
-        var name = _input.Id(InputNormalizer.Require(trackEvent.Event, nameof(TrackEvent.Event), nameof(TrackEvent)));
-        var eventId = _input.Id(InputNormalizer.Optional(trackEvent.EventId)) ?? InputNormalizer.NewEventId();
-        var attachments = _input.Attachments(trackEvent.Attachments, nameof(TrackEvent));
-        if (!Accepting(nameof(Track)))
-        {
-            return eventId;
-        }
-
-        _pipeline!.Events.TryEnqueue(new EventItem(
-            eventId, userId, name, trackEvent.Timestamp ?? _input.Now(), _input.Properties(trackEvent.Properties), attachments,
-            input: null, output: null, model: null, convoId: null, isPending: null));
-        return eventId;
-    }
+    public string Track(TrackEvent trackEvent) => _intake.Track(trackEvent);
 
     /// <inheritdoc />
-    public void TrackSignal(Signal signal)
-    {
-        ArgumentNullException.ThrowIfNull(signal);
-        InputNormalizer.Require(signal.EventId, nameof(Signal.EventId), nameof(Signal));
-        InputNormalizer.Require(signal.Name, nameof(Signal.Name), nameof(Signal));
-        if (!Enum.IsDefined(signal.Type) || (signal.Sentiment is { } s && !Enum.IsDefined(s)))
-        {
-            throw new ArgumentException("Signal.Type or Signal.Sentiment has an unknown value.", nameof(Signal.Type));
-        }
-
-        if (Accepting(nameof(TrackSignal)))
-        {
-            _pipeline!.Signals.TryEnqueue(new SignalItem(_input.Ids(signal), _input.Members(signal.Properties)));
-        }
-    }
+    public void TrackSignal(Signal signal) => _intake.TrackSignal(signal);
 
     /// <inheritdoc />
-    public void Identify(string userId, IReadOnlyDictionary<string, object?>? traits = null)
-    {
-        InputNormalizer.Require(userId, nameof(userId), nameof(Identify));
-        if (Accepting(nameof(Identify)))
-        {
-            _pipeline!.Identify.TryEnqueue(new IdentifyItem(_input.Id(userId), _input.Members(traits)));
-        }
-    }
+    public void Identify(string userId, IReadOnlyDictionary<string, object?>? traits = null) => _intake.Identify(userId, traits);
 
     /// <inheritdoc />
     public Task<bool> FlushAsync(CancellationToken cancellationToken = default)
@@ -236,7 +173,7 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     }
 
     /// <inheritdoc />
-    public Interaction Begin(InteractionOptions options) => Interactions.Begin(options);
+    public IInteraction Begin(InteractionOptions options) => Interactions.Begin(options);
 
     /// <inheritdoc />
     public IDisposable BeginScope(string? userId = null, string? convoId = null, IReadOnlyDictionary<string, object?>? properties = null) =>
@@ -249,10 +186,53 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
     internal RaindropScope? CurrentScope => RaindropScope.Current(_scope);
 
     /// <inheritdoc />
-    public Interaction ResumeInteraction(string eventId) => Interactions.Resume(eventId);
+    public IInteraction ResumeInteraction(string eventId) => Interactions.Resume(eventId);
 
     /// <inheritdoc />
-    public Interaction? ResumeInteraction() => Interactions.Current;
+    public IInteraction? ResumeInteraction() => Interactions.Current;
+
+    /// <inheritdoc />
+    public BaseProcessor<Activity> CreateSpanProcessor() => SpanExport.CreateProcessor();
+
+    /// <summary>Starts a task or tool span of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none, that ends when the returned span is ended or disposed.</summary>
+    /// <param name="kind">Task or tool.</param>
+    /// <param name="name">The span's (or tool's) name; required.</param>
+    /// <param name="options">Input, version and properties of the span.</param>
+    /// <returns>The span (a no-op when not recorded).</returns>
+    public RaindropSpan StartSpan(RaindropSpanKind kind, string name, SpanOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return Tracer.StartManual(Interactions.Current, Tracing.Tracer.KindOf(kind), name, options);
+    }
+
+    /// <summary>Starts an LLM span of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none, for a call made through a library that emits no telemetry: model and prompt as <c>gen_ai.*</c>; record the answer with <see cref="RaindropSpan.RecordOutput"/> and tokens with <see cref="RaindropSpan.RecordUsage"/>.</summary>
+    /// <param name="model">The requested model; required.</param>
+    /// <param name="prompt">The prompt messages.</param>
+    /// <param name="name">The span's name (default <c>chat</c>, so the span is <c>chat.llm</c>).</param>
+    /// <returns>The span (a no-op when not recorded).</returns>
+    public RaindropSpan StartLlmSpan(string model, IReadOnlyList<LlmMessage>? prompt = null, string? name = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(model);
+        return Tracer.StartLlm(Interactions.Current, model, prompt, name);
+    }
+
+    /// <summary>Records a tool call that already happened as a tool span of the ambient interaction (<see cref="ResumeInteraction()"/>), or unassociated when there is none, ending now and lasting <paramref name="duration"/>.</summary>
+    /// <param name="name">The tool's name; required.</param>
+    /// <param name="input">The tool's input.</param>
+    /// <param name="output">The tool's output.</param>
+    /// <param name="duration">How long the call took.</param>
+    /// <param name="error">The error it failed with, if it did.</param>
+    public void TrackTool(string name, object? input, object? output, TimeSpan duration, Exception? error = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Tracer.TrackTool(Interactions.Current, name, input, output, duration < TimeSpan.Zero ? TimeSpan.Zero : duration, error);
+    }
+
+    /// <summary>Redacts (when <see cref="RaindropOptions.RedactPii"/> is on) and caps a text the way <c>ai_data</c> input/output are (for Raindrop.Sdk.Extensions.AI).</summary>
+    internal string? PrepareText(string? text) => _input.Text(text);
+
+    /// <summary>Whether spans of the source named <paramref name="sourceName"/> are captured by this client (its <c>InstrumentedSources</c>).</summary>
+    internal bool CapturesSource(string sourceName) => Tracing.RaindropActivitySource.Matches(sourceName, SpanExport.Sources);
 
     /// <summary>Logs (once per client) that a call came after close.</summary>
     internal void WarnAfterClose(string call)
@@ -265,22 +245,6 @@ public sealed partial class RaindropClient : IRaindropClient, IDisposable
 
     /// <summary>Queues a partial-event update (interactions); false when the client is not sending.</summary>
     internal bool EnqueuePartial(EventItem item) => _pipeline is not null && _pipeline.Partial.TryEnqueue(item);
-
-    private bool Accepting(string call)
-    {
-        if (_pipeline is null)
-        {
-            return false;
-        }
-
-        if (IsClosed)
-        {
-            WarnAfterClose(call);
-            return false;
-        }
-
-        return true;
-    }
 
     /// <summary>
     /// Closes the client synchronously, for containers and <c>using</c> blocks that cannot await: the same as

@@ -36,7 +36,7 @@ internal static class BenchSetup
 
     public const string UserId = "user-19283";
 
-    public static IReadOnlyDictionary<string, object?> Properties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal)
+    public static Dictionary<string, object?> Properties { get; } = new Dictionary<string, object?>(StringComparer.Ordinal)
     {
         ["plan"] = "pro",
         ["locale"] = "en-US",

@@ -24,7 +24,7 @@ public class InteractionBenchmarks
 
     private RaindropClient _client = null!;
     private ParkingHandler _handler = null!;
-    private Interaction _open = null!;
+    private IInteraction _open = null!;
 
     [GlobalSetup(Target = nameof(BeginSetPropertyFinish))]
     public void SetupInteractions()

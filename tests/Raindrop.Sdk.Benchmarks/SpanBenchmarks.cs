@@ -15,7 +15,7 @@ public class SpanBenchmarks
 
     private RaindropClient _client = null!;
     private ParkingHandler _handler = null!;
-    private Interaction _interaction = null!;
+    private IInteraction _interaction = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -51,7 +51,7 @@ public class SpanListenerBenchmarks
 
     private RaindropClient _client = null!;
     private ParkingHandler _handler = null!;
-    private Interaction _interaction = null!;
+    private IInteraction _interaction = null!;
     private ActivityListener _listener = null!;
 
     [GlobalSetup]

@@ -123,7 +123,7 @@ internal readonly struct JsonArgs
     /// values as <see cref="JsonElement"/>s cloned to outlive the stdin document (the SDK writes them verbatim, so
     /// numbers stay exact).
     /// </summary>
-    public IReadOnlyDictionary<string, object?>? OptionalObject(string name)
+    public Dictionary<string, object?>? OptionalObject(string name)
     {
         if (!TryGet(name, out var value))
         {

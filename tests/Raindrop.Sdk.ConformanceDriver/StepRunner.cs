@@ -17,13 +17,13 @@ internal sealed class UnsupportedStepException(string step) : Exception($"unsupp
 internal sealed class StepRunner(RaindropOptions baseOptions, TextWriter stdout) : IAsyncDisposable
 {
     private RaindropClient? _client;
-    private Interaction? _interaction;
+    private IInteraction? _interaction;
     private bool _closed;
     private bool _lastFlushDelivered;
 
     private RaindropClient Client => _client ??= new RaindropClient(baseOptions);
 
-    private Interaction OpenInteraction(string step) =>
+    private IInteraction OpenInteraction(string step) =>
         _interaction ?? throw new StepArgumentException($"{step}: no interaction was begun.");
 
     public async Task RunAsync(IReadOnlyList<(string Name, JsonElement Args)> steps)

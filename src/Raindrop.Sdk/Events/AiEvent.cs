@@ -24,8 +24,8 @@ public sealed record AiEvent
     /// <summary>The conversation this event belongs to.</summary>
     public string? ConvoId { get; init; }
 
-    /// <summary>Arbitrary JSON-shaped properties; see <see cref="TrackEvent.Properties"/>.</summary>
-    public IReadOnlyDictionary<string, object?>? Properties { get; init; }
+    /// <summary>Arbitrary JSON-shaped properties (<c>Properties = new() { ["plan"] = "pro" }</c>), snapshotted at the call; see <see cref="TrackEvent.Properties"/>.</summary>
+    public Dictionary<string, object?>? Properties { get; init; }
 
     /// <summary>Attachments shown with the event.</summary>
     public IReadOnlyList<Attachment>? Attachments { get; init; }

@@ -27,6 +27,6 @@ public sealed record Signal
     /// <summary>When the signal happened; omitted (the server's time) when null.</summary>
     public DateTimeOffset? Timestamp { get; init; }
 
-    /// <summary>Arbitrary JSON-shaped properties; see <see cref="TrackEvent.Properties"/>.</summary>
-    public IReadOnlyDictionary<string, object?>? Properties { get; init; }
+    /// <summary>Arbitrary JSON-shaped properties (<c>Properties = new() { ["plan"] = "pro" }</c>), snapshotted at the call; see <see cref="TrackEvent.Properties"/>.</summary>
+    public Dictionary<string, object?>? Properties { get; init; }
 }

@@ -14,11 +14,14 @@ public sealed record TrackEvent
 
     /// <summary>
     /// Arbitrary JSON-shaped properties: strings, numbers, booleans, null, lists, nested dictionaries,
-    /// <see cref="System.Text.Json.JsonElement"/> and <see cref="System.Text.Json.Nodes.JsonNode"/>.
-    /// The top-level dictionary is copied at the call; nested values are read later, on the background
-    /// worker, so do not mutate them after the call.
+    /// <see cref="System.Text.Json.JsonElement"/> and <see cref="System.Text.Json.Nodes.JsonNode"/>. A
+    /// <see cref="Dictionary{TKey, TValue}"/> (as on every event and options record) so the short form
+    /// <c>Properties = new() { ["plan"] = "pro" }</c> compiles; the SDK snapshots it, nested values included, at the
+    /// call (WIRE.md §2), so changing it afterwards changes nothing that is sent. Methods that take properties
+    /// (<see cref="IInteraction.SetProperties"/>, <see cref="IRaindropClient.Identify"/>) accept any
+    /// <see cref="IReadOnlyDictionary{TKey, TValue}"/>.
     /// </summary>
-    public IReadOnlyDictionary<string, object?>? Properties { get; init; }
+    public Dictionary<string, object?>? Properties { get; init; }
 
     /// <summary>Attachments shown with the event.</summary>
     public IReadOnlyList<Attachment>? Attachments { get; init; }

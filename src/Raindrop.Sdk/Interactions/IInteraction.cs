@@ -2,8 +2,10 @@ namespace Raindrop;
 
 /// <summary>
 /// An AI interaction built up over time and sent to <c>events/track_partial</c> (WIRE.md §4): what an app calls on
-/// the value <see cref="IRaindropClient.Begin"/> returns. <see cref="Interaction"/> is the SDK's implementation;
-/// test doubles (such as <c>Raindrop.Testing.InMemoryRaindropClient</c>) supply their own. No member waits on the
+/// the value <see cref="IRaindropClient.Begin"/> returns. The SDK's implementation is internal; test doubles (such as
+/// <c>Raindrop.Testing.InMemoryRaindropClient</c>) supply their own. The span helpers (<c>StartSpan</c>,
+/// <c>StartLlmSpan</c>, <c>TrackTool</c>, and the <c>WithSpan</c>/<c>WithTool</c> extension methods of
+/// <see cref="RaindropSpans"/>) come from <see cref="IRaindropSpans"/>. No member waits on the
 /// network; calls after finish are ignored, never thrown. Disposing an unfinished interaction finishes it with
 /// what it has.
 /// </summary>

@@ -4,16 +4,17 @@ using Raindrop.Interactions;
 namespace Raindrop;
 
 /// <summary>
-/// An AI interaction built up over time and sent to <c>events/track_partial</c>: updates merge locally
+/// The SDK's <see cref="IInteraction"/> (internal: apps hold the interface). An AI interaction built up over time and
+/// sent to <c>events/track_partial</c>: updates merge locally
 /// (properties last-writer-wins per key, attachments appended in order) and are sent after a quiet period, on
 /// <c>FlushAsync</c>, on close, and with <c>is_pending:false</c> on <see cref="FinishAsync"/>. Thread-safe.
 /// Disposing an unfinished interaction finishes it with what it has. No call ever waits on the network, and
 /// calls after finish are ignored (with a one-time warning), never thrown.
 /// </summary>
-public sealed class Interaction : IInteraction
+internal sealed class Interaction : IInteraction
 {
     private readonly InteractionRegistry _registry;
-    private readonly PendingEvent _pending = new(); // also the lock (_pending): one object less per interaction
+    private readonly PendingEvent _pending = new(); // also the lock: one object less per interaction
     private bool _finished;
     private bool _middlewareRecords;
     private long _lastChange;

@@ -10,8 +10,10 @@ public sealed record SpanOptions
     public int? Version { get; init; }
 
     /// <summary>
-    /// Extra properties, recorded as <c>traceloop.association.properties.&lt;key&gt;</c> attributes
-    /// (strings, numbers and booleans as they are; anything else as JSON text).
+    /// Extra properties (<c>Properties = new() { ["stage"] = "rag" }</c>; a dictionary for that short form, see
+    /// <see cref="TrackEvent.Properties"/>), recorded when the span starts as
+    /// <c>traceloop.association.properties.&lt;key&gt;</c> attributes (strings, numbers and booleans as they are;
+    /// anything else as JSON text).
     /// </summary>
-    public IReadOnlyDictionary<string, object?>? Properties { get; init; }
+    public Dictionary<string, object?>? Properties { get; init; }
 }

@@ -85,7 +85,7 @@ internal sealed class ChatHarness : IAsyncDisposable
         return builder.Build();
     }
 
-    public Interaction Begin(string eventId, string? input = null, string? model = null) =>
+    public IInteraction Begin(string eventId, string? input = null, string? model = null) =>
         Client.Begin(new InteractionOptions { UserId = "user-1", Event = "ask", EventId = eventId, ConvoId = "convo-1", Input = input, Model = model });
 
     /// <summary>Every post of an interaction on <c>events/track_partial</c>, merged, once its final post arrived.</summary>

@@ -26,7 +26,7 @@ public sealed class EvictedInteractionTests
             o.CloseTimeout = TimeSpan.FromSeconds(60); // close sends 10,000 open interactions too: room for all of them
         });
 
-        var interactions = new List<Interaction>();
+        var interactions = new List<IInteraction>();
         for (var i = 0; i < 12_000; i++)
         {
             interactions.Add(client.Begin(new InteractionOptions { UserId = "u", Event = "chat", EventId = "i-" + i, Input = "hi" }));

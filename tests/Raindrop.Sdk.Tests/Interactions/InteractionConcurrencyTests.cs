@@ -35,7 +35,7 @@ public class InteractionConcurrencyTests
         await using var client = api.Client();
         var interaction = client.Begin(new InteractionOptions { UserId = "u", Event = "e", EventId = "evt-ambient-2" });
 
-        Task<Interaction?> unrelated;
+        Task<IInteraction?> unrelated;
         using (ExecutionContext.SuppressFlow())
         {
             unrelated = Task.Run(async () =>
@@ -233,7 +233,7 @@ public class InteractionConcurrencyTests
         Assert.True((bool)ServerMerge.Merge(ServerMerge.Posts(api, "evt-bound-0"))["properties"]!["after_eviction"]!);
     }
 
-    private static async Task<Interaction?> SeenFromHelperAsync(RaindropClient client)
+    private static async Task<IInteraction?> SeenFromHelperAsync(RaindropClient client)
     {
         await Task.Yield();
         await Task.Delay(1);

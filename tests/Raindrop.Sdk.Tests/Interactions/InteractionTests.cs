@@ -320,7 +320,7 @@ public class InteractionTests
     {
         using var api = new FakeApi();
         await using var client = api.Client();
-        Interaction captured;
+        IInteraction captured;
         {
             await using var interaction = client.Begin(new InteractionOptions { UserId = "u", Event = "e", EventId = "evt-await-using" });
             interaction.SetProperty("k", "v");
@@ -343,7 +343,7 @@ public class InteractionTests
     {
         using var api = new FakeApi();
         await using var client = api.Client();
-        Interaction captured;
+        IInteraction captured;
         {
             using var interaction = client.Begin(new InteractionOptions { UserId = "u", Event = "e", EventId = "evt-using" });
             interaction.SetProperty("k", "sync");

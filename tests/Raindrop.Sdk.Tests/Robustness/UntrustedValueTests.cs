@@ -161,10 +161,13 @@ public sealed class UntrustedValueTests
         using var api = new FakeApi();
         await using var client = api.Client();
 
-        client.Track(new TrackEvent { UserId = "u", Event = "e", Properties = new ThrowingDictionary() });
+        // An event record's Properties is a Dictionary, which cannot throw while read: the calls that take any
+        // IReadOnlyDictionary (FinishAsync, SetProperties, Identify) still can be handed one that does.
+        var interaction = client.Begin(new InteractionOptions { UserId = "u", Event = "e", EventId = "throwing-props", Input = "i" });
+        await interaction.FinishAsync(properties: new ThrowingDictionary());
 
         Assert.True(await client.FlushAsync());
-        var props = api.Items("events/track").Single()["properties"]!;
+        var props = api.Items("events/track_partial").Single(p => (string?)p["event_id"] == "throwing-props" && !(bool)p["is_pending"]!)["properties"]!;
         Assert.Equal("first", (string?)props["a"]);
         Assert.Equal("[unserializable: IOException]", (string?)props["$raindrop_unserializable"]);
     }

@@ -121,6 +121,27 @@ public class InMemoryRaindropClientTests
     }
 
     [Fact]
+    public void Records_properties_and_traits_as_they_were_at_the_call()
+    {
+        var fake = new InMemoryRaindropClient();
+        var properties = new Dictionary<string, object?> { ["plan"] = "pro" };
+        fake.TrackAi(new AiEvent { UserId = "u", Event = "e", Input = "q", Properties = properties });
+        fake.Track(new TrackEvent { UserId = "u", Event = "signed_up", Properties = properties });
+        fake.TrackSignal(new Signal { EventId = "e1", Name = "thumbs_up", Properties = properties });
+        fake.Identify("u", properties);
+        var interaction = fake.Begin(new InteractionOptions { UserId = "u", Event = "chat", Properties = new() { ["stage"] = "begin" } });
+        properties["plan"] = "changed";
+        properties["later"] = true;
+
+        Assert.Equal("pro", Assert.Single(Assert.Single(fake.AiEvents).Properties!).Value);
+        Assert.Equal("pro", Assert.Single(Assert.Single(fake.Events).Properties!).Value);
+        Assert.Equal("pro", Assert.Single(Assert.Single(fake.Signals).Properties!).Value);
+        Assert.Equal("pro", Assert.Single(Assert.Single(fake.Identifies).Traits).Value);
+        Assert.Equal("begin", Assert.Single(Assert.Single(fake.Interactions).Properties).Value);
+        Assert.Equal(interaction.EventId, fake.Interactions[0].EventId);
+    }
+
+    [Fact]
     public async Task Is_thread_safe_under_concurrent_calls()
     {
         var fake = new InMemoryRaindropClient();

@@ -139,7 +139,7 @@ internal sealed class TracingHarness : IAsyncDisposable
     /// <summary>A client with its own (owned) provider, which listens from the constructor on.</summary>
     public static RaindropClient OwnedClient(FakeApi api, Action<RaindropOptions>? configure = null) => api.Client(configure);
 
-    public Interaction Begin(string eventId, string eventName = "chat", string userId = "user-1", string? convoId = "convo-1") =>
+    public IInteraction Begin(string eventId, string eventName = "chat", string userId = "user-1", string? convoId = "convo-1") =>
         Client.Begin(new InteractionOptions { UserId = userId, Event = eventName, EventId = eventId, ConvoId = convoId });
 
     /// <summary>The spans seen in memory that carry this event id.</summary>

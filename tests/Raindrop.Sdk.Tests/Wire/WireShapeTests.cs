@@ -525,6 +525,35 @@ public class WireShapeTests
     }
 
     [Fact]
+    public async Task Mutating_nested_signal_or_begin_properties_after_the_call_does_not_change_what_is_sent()
+    {
+        using var api = new FakeApi();
+        await using var client = api.Client();
+        var nested = new Dictionary<string, object?> { ["tier"] = "gold" };
+        var eventProps = new Dictionary<string, object?> { ["plan"] = nested };
+        client.TrackAi(new AiEvent { EventId = "mut-nested", UserId = "u", Event = "e", Input = "i", Properties = eventProps });
+        nested["tier"] = "changed";
+        eventProps["later"] = true;
+
+        var signalProps = new Dictionary<string, object?> { ["location"] = "chat_ui" };
+        client.TrackSignal(new Signal { EventId = "mut-nested", Name = "thumbs_up", Properties = signalProps });
+        signalProps["location"] = "changed";
+        signalProps["later"] = true;
+
+        var beginProps = new Dictionary<string, object?> { ["stage"] = "begin" };
+        var interaction = client.Begin(new InteractionOptions { EventId = "mut-begin", UserId = "u", Event = "chat", Input = "hi", Properties = beginProps });
+        beginProps["stage"] = "changed";
+        beginProps["later"] = true;
+        await interaction.FinishAsync(output: "done");
+        await client.FlushAsync();
+
+        WireAssert.JsonEqual("""{"plan":{"tier":"gold"}}""", WireAssert.PropertiesWithoutContext(Assert.Single(api.Items("events/track"))));
+        WireAssert.JsonEqual("""{"location":"chat_ui"}""", Assert.Single(api.Items("signals/track"))["properties"]);
+        var merged = Interactions.ServerMerge.Merge(Interactions.ServerMerge.Posts(api, "mut-begin"));
+        WireAssert.JsonEqual("""{"stage":"begin"}""", merged["properties"]);
+    }
+
+    [Fact]
     public void The_write_key_never_appears_in_options_to_string()
     {
         const string Key = "sk_live_SUPERSECRET_0123456789";
