@@ -3,12 +3,11 @@
 
 Usage (from the repository root, after `dotnet build tests/Raindrop.Sdk.ConformanceDriver -c Release`):
     python3 tests/perf/median.py [--runs 5] [--events 100000] [--init '{"max_queue_size": 1000000}']
-                                 [--context-bare] [--sdk CMD] [--perf ../shared/perf]
+                                 [--sdk CMD] [--perf ../shared/perf]
 
 Each run starts the drivers one after the other against a fresh sink (perf.py's own protocol); the ratios are taken
 within a run, then the median over runs is printed, because absolute numbers move a lot on a shared 2-core machine.
---context-bare adds a third driver: the bare pipe sending the same bytes as the SDK (with WIRE.md's per-event
-properties.$context, see bare-with-context.sh), and the SDK's ratios to it.
+The bare pipe sends the same bytes as the SDK ($context included), so the ratios compare like with like.
 """
 import argparse
 import os
@@ -19,7 +18,6 @@ import subprocess
 import sys
 
 LINE = re.compile(r"^(\w+)\s+rc=(\d+) delivered=(\d+)/(\d+).*?caller (\d+) ns/event, (\d+) events/s.*?peak RSS (\d+) MiB, CPU ([\d.]+) us/event")
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def build(script, *args):
@@ -31,7 +29,6 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--events", type=int, default=100000)
     ap.add_argument("--init", default=None, help="JSON for the SDK's init step (via tests/perf/with-init.sh)")
-    ap.add_argument("--context-bare", action="store_true", help="also run the bare pipe with properties.$context")
     ap.add_argument("--perf", default=os.path.join("..", "shared", "perf"))
     ap.add_argument("--sdk", default=None, help="the SDK driver's command, to compare a variant (default: the Release build)")
     a = ap.parse_args()
@@ -40,8 +37,6 @@ def main():
     if a.init:
         sdk = "tests/perf/with-init.sh " + shlex.quote(a.init) + " " + sdk
     drivers = {"sdk": sdk, "bare": "dotnet " + build(os.path.join(a.perf, "bare-pipe", "build.sh"))}
-    if a.context_bare:
-        drivers["ctx"] = "dotnet " + build(os.path.join(HERE, "bare-with-context.sh"), os.path.join(a.perf, "bare-pipe"))
 
     rows = []
     for i in range(a.runs):
@@ -72,7 +67,7 @@ def main():
         return statistics.median(r["sdk"][key] / r[name][key] for r in rows)
 
     others = [n for n in drivers if n != "sdk"]
-    titles = {"bare": "bare pipe", "ctx": "bare pipe + `$context`"}
+    titles = {"bare": "bare pipe"}
     print()
     print(f"| {a.events:,} events, median of {a.runs} | SDK | " + " | ".join(titles[n] for n in others) + " | "
           + " | ".join(f"ratio to {titles[n]}" for n in others) + " |")
