@@ -3,36 +3,73 @@ using System.Buffers;
 namespace Raindrop.Delivery;
 
 /// <summary>
-/// One request's bytes, written once and resent unchanged on every retry, with the item segments it was
-/// built from so a 413 can split it without serializing again.
+/// One request's bytes in a pooled buffer, written once and resent unchanged on every retry. A JSON array keeps its
+/// items' segments, so a 413 can split it in halves without serializing again.
 /// </summary>
 internal sealed class RequestBody
 {
     private byte[]? _rented;
 
-    public RequestBody(ReadOnlyMemory<byte> content, ReadOnlyMemory<byte>[] segments, bool isArray, string? orderKey = null, byte[]? rented = null)
+    private RequestBody(byte[] rented, int length, ReadOnlyMemory<byte>[]? segments, string? orderKey)
     {
         _rented = rented;
-        OrderKey = orderKey;
-        Content = content;
+        Content = rented.AsMemory(0, length);
         Segments = segments;
-        IsArray = isArray;
+        OrderKey = orderKey;
     }
 
     public ReadOnlyMemory<byte> Content { get; }
 
-    public ReadOnlyMemory<byte>[] Segments { get; }
-
-    public bool IsArray { get; }
+    /// <summary>The array's items, pointing into <see cref="Content"/>; null for a single object.</summary>
+    public ReadOnlyMemory<byte>[]? Segments { get; }
 
     /// <summary>See <see cref="QueuedItem.OrderKey"/>.</summary>
     public string? OrderKey { get; }
 
-    public int Count => Segments.Length;
+    public int Count => Segments?.Length ?? 1;
+
+    /// <summary>A body that is the item's object itself (one event per <c>events/track_partial</c> request).</summary>
+    public static RequestBody Single(ReadOnlySpan<byte> item, string? orderKey)
+    {
+        var bytes = ArrayPool<byte>.Shared.Rent(item.Length);
+        item.CopyTo(bytes);
+        return new RequestBody(bytes, item.Length, null, orderKey);
+    }
+
+    /// <summary>A JSON array of the items; its segments point into its own buffer, so the source can be reused.</summary>
+    public static RequestBody Array(ReadOnlySpan<ReadOnlyMemory<byte>> items)
+    {
+        var size = 1 + items.Length;
+        foreach (var item in items)
+        {
+            size += item.Length;
+        }
+
+        var bytes = ArrayPool<byte>.Shared.Rent(size);
+        var segments = new ReadOnlyMemory<byte>[items.Length];
+        var at = 0;
+        for (var i = 0; i < items.Length; i++)
+        {
+            bytes[at++] = i == 0 ? (byte)'[' : (byte)',';
+            items[i].Span.CopyTo(bytes.AsSpan(at));
+            segments[i] = bytes.AsMemory(at, items[i].Length);
+            at += items[i].Length;
+        }
+
+        bytes[at] = (byte)']';
+        return new RequestBody(bytes, size, segments, null);
+    }
+
+    /// <summary>Two bodies of half the items each (after a 413 on an array).</summary>
+    public (RequestBody First, RequestBody Second) Split()
+    {
+        var half = Segments!.Length / 2;
+        return (Array(Segments.AsSpan(0, half)), Array(Segments.AsSpan(half)));
+    }
 
     /// <summary>
-    /// Returns the pooled buffer. Only once the request is over (an HTTP answer came back): a send cut off by the close
-    /// deadline may still be reading it, and that buffer is simply left to the GC.
+    /// Returns the pooled buffer, once the server has read it all (a 2xx). A send cut off by the close deadline may still
+    /// be reading it: that buffer is left to the GC.
     /// </summary>
     public void Release()
     {
@@ -40,52 +77,5 @@ internal sealed class RequestBody
         {
             ArrayPool<byte>.Shared.Return(bytes);
         }
-    }
-
-    /// <summary>
-    /// Copies item segments into a new body (a JSON array, or the single object itself); the body's own segments
-    /// point into its content, so the source buffer can be reused.
-    /// </summary>
-    public static RequestBody Compose(ReadOnlyMemory<byte>[] segments, bool isArray, string? orderKey = null)
-    {
-        if (!isArray)
-        {
-            var single = ArrayPool<byte>.Shared.Rent(segments[0].Length);
-            segments[0].CopyTo(single);
-            var content = single.AsMemory(0, segments[0].Length);
-            return new RequestBody(content, [content], isArray: false, orderKey, single);
-        }
-
-        var own = new ReadOnlyMemory<byte>[segments.Length];
-        var size = 2 + Math.Max(0, segments.Length - 1);
-        foreach (var s in segments)
-        {
-            size += s.Length;
-        }
-
-        var bytes = ArrayPool<byte>.Shared.Rent(size); // bodies are the worker's largest allocation: pool them
-        var at = 0;
-        bytes[at++] = (byte)'[';
-        for (var i = 0; i < segments.Length; i++)
-        {
-            if (i > 0)
-            {
-                bytes[at++] = (byte)',';
-            }
-
-            segments[i].Span.CopyTo(bytes.AsSpan(at));
-            own[i] = bytes.AsMemory(at, segments[i].Length);
-            at += segments[i].Length;
-        }
-
-        bytes[at] = (byte)']';
-        return new RequestBody(bytes.AsMemory(0, size), own, isArray: true, rented: bytes);
-    }
-
-    /// <summary>Splits a multi-item body in two halves (after a 413).</summary>
-    public (RequestBody First, RequestBody Second) Split()
-    {
-        var half = Segments.Length / 2;
-        return (Compose(Segments[..half], IsArray), Compose(Segments[half..], IsArray));
     }
 }
