@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Raindrop.Serialization;
 
@@ -8,7 +7,7 @@ namespace Raindrop.Delivery;
 /// <summary>
 /// Writes a batch of items to request bodies of at most <c>maxBodyBytes</c>, each item once. An item that alone is over
 /// the limit is shrunk (its longest strings cut with the truncation marker, then its properties left out) so it is
-/// sent, never dropped whole. One per route worker, used by its loop only: its buffers are reused batch after batch.
+/// sent, never dropped whole. Used by one loop at a time: its buffers are reused batch after batch.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Its writer holds no resource: it writes to a reused buffer.")]
 internal sealed class BatchSerializer(int maxBodyBytes)
@@ -17,10 +16,9 @@ internal sealed class BatchSerializer(int maxBodyBytes)
     private readonly WireContext _context = new();
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
     private readonly Utf8JsonWriter _writer = new(Stream.Null, WireFormat.WriterOptions);
-    private readonly List<(int Start, int Length)> _written = [];
-    private readonly List<ReadOnlyMemory<byte>> _current = [];
+    private readonly List<QueuedItem> _current = [];
     private readonly List<RequestBody> _bodies = [];
-    private ArrayBufferWriter<byte> _all = new(64 * 1024);
+    private ArrayBufferWriter<byte> _array = new(64 * 1024);
     private int _shrunk;
     private int _failed;
 
@@ -32,58 +30,54 @@ internal sealed class BatchSerializer(int maxBodyBytes)
         return counts;
     }
 
-    /// <summary>The bodies of <paramref name="items"/>, in a list that the next call reuses.</summary>
+    /// <summary>The bodies of <paramref name="items"/> (a JSON array each, or one object each), in a list the next call reuses.</summary>
     public List<RequestBody> Serialize(IReadOnlyList<QueuedItem> items, bool asArray)
     {
-        var maxItem = asArray ? maxBodyBytes - 2 : maxBodyBytes;
-        if (_all.Capacity > 4 * maxBodyBytes)
+        if (_array.Capacity > 4 * maxBodyBytes)
         {
-            _all = new ArrayBufferWriter<byte>(64 * 1024); // don't keep a buffer that one huge batch grew
+            _array = new ArrayBufferWriter<byte>(64 * 1024); // don't keep a buffer that one huge batch grew
         }
 
-        _all.ResetWrittenCount();
-        _written.Clear();
         _bodies.Clear();
+        _current.Clear();
+        _array.ResetWrittenCount();
         foreach (var item in items)
         {
-            if (!Write(item, maxItem))
+            if (!Write(item, asArray ? maxBodyBytes - 2 : maxBodyBytes))
             {
                 _failed++;
-                continue;
             }
-
-            if (!asArray)
+            else if (!asArray)
             {
-                _bodies.Add(RequestBody.Single(_scratch.WrittenSpan, item.OrderKey));
-                continue;
+                _bodies.Add(new RequestBody(_scratch.WrittenSpan, null, item.OrderKey));
             }
+            else
+            {
+                // As many items per body as fit under the limit, with the brackets and commas.
+                if (_current.Count > 0 && _array.WrittenCount + _scratch.WrittenCount + 2 > maxBodyBytes)
+                {
+                    EndArray();
+                }
 
-            _written.Add((_all.WrittenCount, _scratch.WrittenCount));
-            _all.Write(_scratch.WrittenSpan);
+                _array.Write(_current.Count == 0 ? "["u8 : ","u8);
+                _array.Write(_scratch.WrittenSpan);
+                _current.Add(item);
+            }
         }
 
-        // Array bodies: as many items per body as fit under the limit.
-        var size = 2;
-        foreach (var (start, length) in _written)
-        {
-            if (_current.Count > 0 && size + 1 + length > maxBodyBytes)
-            {
-                _bodies.Add(RequestBody.Array(CollectionsMarshal.AsSpan(_current)));
-                _current.Clear();
-                size = 2;
-            }
+        EndArray();
+        return _bodies;
+    }
 
-            _current.Add(_all.WrittenMemory.Slice(start, length));
-            size += length + (_current.Count > 1 ? 1 : 0);
-        }
-
+    private void EndArray()
+    {
         if (_current.Count > 0)
         {
-            _bodies.Add(RequestBody.Array(CollectionsMarshal.AsSpan(_current)));
+            _array.Write("]"u8);
+            _bodies.Add(new RequestBody(_array.WrittenSpan, [.. _current], null));
             _current.Clear();
+            _array.ResetWrittenCount();
         }
-
-        return _bodies;
     }
 
     /// <summary>Writes the item to the scratch buffer, shrunk if it must be; false if it cannot be written under the limit.</summary>

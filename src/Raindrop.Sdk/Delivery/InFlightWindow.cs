@@ -15,6 +15,7 @@ internal sealed class InFlightWindow
 
     private readonly Route _route;
     private readonly int _max;
+    private readonly int _maxBodyBytes;
     private readonly SemaphoreSlim _slots;
     private readonly HttpTransport _transport;
     private readonly Outcomes _outcomes;
@@ -22,8 +23,9 @@ internal sealed class InFlightWindow
     private readonly CancellationToken _deadline;
     private readonly List<(Task Request, string? OrderKey)> _requests = []; // the loop's own list; ended ones are pruned
 
-    public InFlightWindow(Route route, int max, HttpTransport transport, Outcomes outcomes, CancellationToken closeDeadline)
+    public InFlightWindow(Route route, int max, int maxBodyBytes, HttpTransport transport, Outcomes outcomes, CancellationToken closeDeadline)
     {
+        _maxBodyBytes = maxBodyBytes;
         _route = route;
         _max = Math.Max(1, max);
         _slots = new SemaphoreSlim(_max, _max);
@@ -99,11 +101,18 @@ internal sealed class InFlightWindow
                 _retries.Answered(); // an answer from a working server, even a rejection, widens the window again
             }
 
-            if (outcome.Status == SendStatus.TooLarge && body.Count > 1)
+            if (outcome.Status == SendStatus.TooLarge && body.Items is { Length: > 1 } items)
             {
-                var (first, second) = body.Split();
-                await SendAsync(first, 0).ConfigureAwait(false);
-                await SendAsync(second, 0).ConfigureAwait(false);
+                // Two new bodies of half the items each (a serializer of their own: the loop's is the loop's).
+                var middle = items.Length / 2;
+                foreach (var half in new[] { items[..middle], items[middle..] })
+                {
+                    foreach (var part in new BatchSerializer(_maxBodyBytes).Serialize(half, asArray: true))
+                    {
+                        await SendAsync(part, 0).ConfigureAwait(false);
+                    }
+                }
+
                 return;
             }
 

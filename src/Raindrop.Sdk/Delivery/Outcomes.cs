@@ -6,8 +6,8 @@ using Raindrop.Diagnostics;
 namespace Raindrop.Delivery;
 
 /// <summary>
-/// The one place where items are counted as they leave a client: sent (2xx), failed (rejected, retries exhausted,
-/// unwritable), dropped (queue full, close deadline); where the matching log line (rate-limited) is written and
+/// The one place where items are counted as they leave a client: sent, failed (rejected, retries exhausted,
+/// unwritable) or dropped (queue full, close deadline); where the rate-limited warning is written and
 /// <see cref="DeliveryFailed"/> raised; and what <see cref="RaindropClient.Statistics"/> and the meter read.
 /// </summary>
 /// <remarks>
@@ -70,45 +70,26 @@ internal sealed class Outcomes : IDisposable
     /// <summary>A request ended (a 413 on several items is split by the window, not settled here).</summary>
     public void Settle(Route route, RequestBody body, SendOutcome outcome)
     {
-        if (outcome.Status == SendStatus.Cancelled)
-        {
-            CloseDropped(route, body.Count);
-            return;
-        }
-
         var count = Claim(route, body.Count);
-        if (count == 0)
+        switch (outcome.Status)
         {
-            return;
-        }
-
-        var r = _routes[route.Index];
-        if (outcome.Status == SendStatus.Delivered)
-        {
-            Add(ref _sent, _sentCounter, route, count);
-            if (_debugLogs)
-            {
-                Log.Sent(_logger, count, body.Content.Length, route.Path, outcome.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? "ok");
-            }
-        }
-        else
-        {
-            Add(ref _failed, _failedCounter, route, count);
-            var gaveUp = outcome.Status == SendStatus.GaveUp;
-            if ((gaveUp ? r.GaveUps : r.Rejects).TryAcquire(count, out var total))
-            {
-                if (gaveUp)
+            case SendStatus.Delivered when count > 0:
+                Add(ref _sent, _sentCounter, route, count);
+                if (_debugLogs)
                 {
-                    Log.GaveUp(_logger, Clamp(total), route.Path, outcome.Detail ?? outcome.StatusCode?.ToString(CultureInfo.InvariantCulture));
+                    Log.Sent(_logger, count, body.Content.Length, route.Path, outcome.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? "ok");
                 }
-                else
-                {
-                    Log.Rejected(_logger, Clamp(total), route.Path, outcome.StatusCode, outcome.Detail);
-                }
-            }
 
-            var reason = gaveUp ? DeliveryFailureReason.RetriesExhausted : DeliveryFailureReason.Rejected;
-            Report(new(route.Path, count, reason, outcome.StatusCode, outcome.Detail, outcome.Exception));
+                break;
+            case SendStatus.Cancelled:
+                Lost(route, count, DeliveryFailureReason.CloseDeadline);
+                break;
+            case SendStatus.GaveUp:
+                Lost(route, count, DeliveryFailureReason.RetriesExhausted, outcome);
+                break;
+            case SendStatus.Rejected or SendStatus.TooLarge:
+                Lost(route, count, DeliveryFailureReason.Rejected, outcome);
+                break;
         }
     }
 
@@ -117,6 +98,7 @@ internal sealed class Outcomes : IDisposable
     {
         if (Claim(route, count) is var claimed and > 0)
         {
+            Add(ref _failed, _failedCounter, route, claimed);
             if (bug is not null)
             {
                 Log.WorkerError(_logger, bug, route.Path, claimed);
@@ -125,15 +107,12 @@ internal sealed class Outcomes : IDisposable
             {
                 Log.Unwritable(_logger, claimed, route.Path);
             }
-
-            Add(ref _failed, _failedCounter, route, claimed);
         }
     }
 
     public void Shrunk(Route route, int count) => Log.Shrunk(_logger, count, route.Path);
 
-    /// <summary>Items not sent by the close deadline.</summary>
-    public void CloseDropped(Route route, int count) => Dropped(route, Claim(route, count));
+    public void CloseDropped(Route route, int count) => Lost(route, Claim(route, count), DeliveryFailureReason.CloseDeadline);
 
     /// <summary>
     /// At the close deadline: every item of the route not settled yet is dropped now, so the counts are final when close
@@ -142,16 +121,16 @@ internal sealed class Outcomes : IDisposable
     public void Abandon(Route route)
     {
         var r = _routes[route.Index];
-        Dropped(route, Clamp(Interlocked.Exchange(ref r.Unsettled, 0)));
-        if (r.CloseDrops.TakePending() is var pending and > 0)
+        Lost(route, Clamp(Interlocked.Exchange(ref r.Unsettled, 0)), DeliveryFailureReason.CloseDeadline);
+        if (r.Warnings[(int)DeliveryFailureReason.CloseDeadline].TakePending() is var pending and > 0)
         {
             Log.CloseDropped(_logger, Clamp(pending), route.Path);
         }
     }
 
     /// <summary>
-    /// The oldest items were evicted to keep the queue in budget. Called on the producer's thread: counts now, and
-    /// reports off that thread (a log sink or a handler may be slow); one report carries every drop since the last.
+    /// The oldest items were evicted to keep the queue in budget. On the producer's thread: counts now, and reports off
+    /// that thread (a log sink or a handler may be slow), one report for every drop since the last.
     /// </summary>
     public void QueueFull(Route route, int count)
     {
@@ -161,7 +140,14 @@ internal sealed class Outcomes : IDisposable
         Interlocked.Add(ref r.UnreportedDrops, count);
         if (Interlocked.Exchange(ref r.DropReportScheduled, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Self.ReportDrops(s.Route), (Self: this, Route: r), preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(
+                static s =>
+                {
+                    Volatile.Write(ref s.Route.DropReportScheduled, 0);
+                    s.Self.Lost(s.Route.Route, Clamp(Interlocked.Exchange(ref s.Route.UnreportedDrops, 0)), DeliveryFailureReason.QueueFull);
+                },
+                (Self: this, Route: r),
+                preferLocal: false);
         }
     }
 
@@ -180,39 +166,51 @@ internal sealed class Outcomes : IDisposable
         return (int)claimed;
     }
 
-    private void Dropped(Route route, int count)
+    /// <summary>Items not delivered: counted, a warning (one line per 30 s per kind and route) and a report.</summary>
+    private void Lost(Route route, int count, DeliveryFailureReason reason, SendOutcome outcome = default)
     {
-        if (count > 0)
+        if (count == 0)
+        {
+            return;
+        }
+
+        if (reason == DeliveryFailureReason.CloseDeadline)
         {
             Add(ref _dropped, _droppedCounter, route, count);
-            if (_routes[route.Index].CloseDrops.TryAcquire(count, out var total))
-            {
-                Log.CloseDropped(_logger, Clamp(total), route.Path);
-            }
-
-            Report(new(route.Path, count, DeliveryFailureReason.CloseDeadline, null, "not sent before the close deadline", null));
         }
-    }
-
-    private void ReportDrops(PerRoute r)
-    {
-        Volatile.Write(ref r.DropReportScheduled, 0);
-        if (Interlocked.Exchange(ref r.UnreportedDrops, 0) is var count and > 0)
+        else if (reason != DeliveryFailureReason.QueueFull) // counted on the producer's thread already
         {
-            if (r.QueueDrops.TryAcquire(count, out var total))
-            {
-                Log.QueueFull(_logger, total, r.Route.Path);
-            }
-
-            Report(new(r.Route.Path, Clamp(count), DeliveryFailureReason.QueueFull, null, "queue full: oldest items dropped", null));
+            Add(ref _failed, _failedCounter, route, count);
         }
-    }
 
-    private void Report(DeliveryFailedEventArgs args)
-    {
+        var detail = reason switch
+        {
+            DeliveryFailureReason.QueueFull => "queue full: oldest items dropped",
+            DeliveryFailureReason.CloseDeadline => "not sent before the close deadline",
+            _ => outcome.Detail,
+        };
+        if (_routes[route.Index].Warnings[(int)reason].TryAcquire(count, out var total))
+        {
+            switch (reason)
+            {
+                case DeliveryFailureReason.QueueFull:
+                    Log.QueueFull(_logger, total, route.Path);
+                    break;
+                case DeliveryFailureReason.CloseDeadline:
+                    Log.CloseDropped(_logger, Clamp(total), route.Path);
+                    break;
+                case DeliveryFailureReason.RetriesExhausted:
+                    Log.GaveUp(_logger, Clamp(total), route.Path, detail ?? outcome.StatusCode?.ToString(CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    Log.Rejected(_logger, Clamp(total), route.Path, outcome.StatusCode, detail);
+                    break;
+            }
+        }
+
         try
         {
-            DeliveryFailed?.Invoke(_sender, args);
+            DeliveryFailed?.Invoke(_sender, new(route.Path, count, reason, outcome.StatusCode, detail, outcome.Exception));
         }
         catch (Exception ex)
         {
@@ -238,7 +236,7 @@ internal sealed class Outcomes : IDisposable
 
     private static int Clamp(long value) => (int)Math.Min(int.MaxValue, value);
 
-    /// <summary>A route's unsettled items, retry counts, rate-limited warnings and pending queue-full report.</summary>
+    /// <summary>A route's unsettled items, retry counts, warnings (by <see cref="DeliveryFailureReason"/>) and queue-full report.</summary>
     private sealed class PerRoute(Route route, TimeProvider time)
     {
         public long Unsettled;
@@ -249,12 +247,6 @@ internal sealed class Outcomes : IDisposable
 
         public RetryCounters Retries { get; } = new();
 
-        public RateLimiter QueueDrops { get; } = new(time);
-
-        public RateLimiter CloseDrops { get; } = new(time);
-
-        public RateLimiter Rejects { get; } = new(time);
-
-        public RateLimiter GaveUps { get; } = new(time);
+        public RateLimiter[] Warnings { get; } = Array.ConvertAll(Enum.GetValues<DeliveryFailureReason>(), _ => new RateLimiter(time));
     }
 }

@@ -49,7 +49,7 @@ internal sealed class RouteWorker
         _maxBodyBytes = options.MaxBodyBytes;
         _interval = options.FlushInterval;
         _serializer = new BatchSerializer(options.MaxBodyBytes);
-        _window = new InFlightWindow(route, options.MaxConcurrentRequests * (route.IsBatched ? 1 : PartialWindowFactor), transport, outcomes, closeDeadline);
+        _window = new InFlightWindow(route, options.MaxConcurrentRequests * (route.IsBatched ? 1 : PartialWindowFactor), options.MaxBodyBytes, transport, outcomes, closeDeadline);
         Completion = Task.Run(RunAsync, CancellationToken.None);
     }
 
