@@ -7,10 +7,11 @@ namespace Raindrop.Delivery;
 /// <summary>
 /// Writes a batch of items to request bodies of at most <c>maxBodyBytes</c>, each item once. An item that alone is over
 /// the limit is shrunk (its longest strings cut with the truncation marker, then its properties left out) so it is
-/// sent, never dropped whole. Used by one loop at a time: its buffers are reused batch after batch.
+/// sent, never dropped whole; shrunk and unwritable items are counted in <paramref name="outcomes"/>, if given. Used by
+/// one loop at a time: its buffers are reused batch after batch.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Its writer holds no resource: it writes to a reused buffer.")]
-internal sealed class BatchSerializer(int maxBodyBytes)
+internal sealed class BatchSerializer(int maxBodyBytes, Route? route = null, Outcomes? outcomes = null)
 {
     private const int MinStringCap = 64;
     private readonly WireContext _context = new();
@@ -22,14 +23,6 @@ internal sealed class BatchSerializer(int maxBodyBytes)
     private int _shrunk;
     private int _failed;
 
-    /// <summary>How many items written since the last call were shrunk to fit, and how many could not be written at all.</summary>
-    public (int Shrunk, int Failed) TakeCounts()
-    {
-        var counts = (_shrunk, _failed);
-        (_shrunk, _failed) = (0, 0);
-        return counts;
-    }
-
     /// <summary>The bodies of <paramref name="items"/> (a JSON array each, or one object each), in a list the next call reuses.</summary>
     public List<RequestBody> Serialize(IReadOnlyList<QueuedItem> items, bool asArray)
     {
@@ -38,6 +31,7 @@ internal sealed class BatchSerializer(int maxBodyBytes)
             _array = new ArrayBufferWriter<byte>(64 * 1024); // don't keep a buffer that one huge batch grew
         }
 
+        (_shrunk, _failed) = (0, 0);
         _bodies.Clear();
         _current.Clear();
         _array.ResetWrittenCount();
@@ -66,6 +60,16 @@ internal sealed class BatchSerializer(int maxBodyBytes)
         }
 
         EndArray();
+        if (outcomes is not null && route is not null)
+        {
+            if (_shrunk > 0)
+            {
+                outcomes.Shrunk(route, _shrunk);
+            }
+
+            outcomes.Failed(route, _failed);
+        }
+
         return _bodies;
     }
 

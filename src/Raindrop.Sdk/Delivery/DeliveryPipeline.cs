@@ -109,21 +109,18 @@ internal sealed class DeliveryPipeline : IDisposable
         Dispose();
     }
 
-    /// <summary>Releases the transport once the workers have ended: disposed under a running send, it would fail it.</summary>
     public void Dispose()
     {
         _closeDeadline.Cancel();
-        _ = Task.WhenAll(Array.ConvertAll(_workers, w => w.Completion)).ContinueWith(
-            static (_, self) =>
-            {
-                var pipeline = (DeliveryPipeline)self!;
-                pipeline._transport.Dispose();
-                pipeline._closeDeadline.Dispose();
-            },
-            this,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        _ = ReleaseAsync();
+    }
+
+    /// <summary>Releases the transport once the workers have ended: disposed under a running send, it would fail it.</summary>
+    private async Task ReleaseAsync()
+    {
+        await Task.WhenAll(Array.ConvertAll(_workers, w => w.Completion)).ConfigureAwait(false);
+        _transport.Dispose();
+        _closeDeadline.Dispose();
     }
 }
 

@@ -48,24 +48,7 @@ internal sealed class HttpTransport : IDisposable
         var context = RetryPolicy.Rent(counters, cancellationToken);
         try
         {
-            // The SDK's own requests stay out of the app's telemetry (WIRE.md §7): they run in a context with no ambient
-            // span and OpenTelemetry instrumentation suppressed, made once; what follows the send (logs) is not suppressed.
-            var outer = ExecutionContext.Capture();
-            ExecutionContext.Restore(_quiet ??= QuietContext());
-            ValueTask<Outcome<HttpResponseMessage>> sending;
-            try
-            {
-                sending = _pipeline.ExecuteOutcomeAsync(AttemptAsync, context, (Self: this, Uri: _uris[route.Index], Body: body));
-            }
-            finally
-            {
-                if (outer is not null)
-                {
-                    ExecutionContext.Restore(outer);
-                }
-            }
-
-            var outcome = await sending.ConfigureAwait(false);
+            var outcome = await _pipeline.ExecuteOutcomeAsync(AttemptAsync, context, (Self: this, Uri: _uris[route.Index], Body: body)).ConfigureAwait(false);
             if (outcome.Exception is { } ex)
             {
                 return cancellationToken.IsCancellationRequested
@@ -111,6 +94,10 @@ internal sealed class HttpTransport : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(ResilienceContext context, (HttpTransport Self, Uri Uri, RequestBody Body) state)
     {
+        // The SDK's own requests stay out of the app's telemetry (WIRE.md §7): an attempt runs in one context made once,
+        // with no ambient span and OpenTelemetry instrumentation suppressed; its caller's context is back when it returns.
+        ExecutionContext.Restore(state.Self._quiet ??= QuietContext());
+
         // A request message can be sent only once: every attempt gets a new one over the same bytes.
         using var request = state.Self.CreateRequest(state.Uri, state.Body);
         try

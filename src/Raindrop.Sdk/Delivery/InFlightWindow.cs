@@ -15,7 +15,6 @@ internal sealed class InFlightWindow
 
     private readonly Route _route;
     private readonly int _max;
-    private readonly int _maxBodyBytes;
     private readonly SemaphoreSlim _slots;
     private readonly HttpTransport _transport;
     private readonly Outcomes _outcomes;
@@ -23,9 +22,8 @@ internal sealed class InFlightWindow
     private readonly CancellationToken _deadline;
     private readonly List<(Task Request, string? OrderKey)> _requests = []; // the loop's own list; ended ones are pruned
 
-    public InFlightWindow(Route route, int max, int maxBodyBytes, HttpTransport transport, Outcomes outcomes, CancellationToken closeDeadline)
+    public InFlightWindow(Route route, int max, HttpTransport transport, Outcomes outcomes, CancellationToken closeDeadline)
     {
-        _maxBodyBytes = maxBodyBytes;
         _route = route;
         _max = Math.Max(1, max);
         _slots = new SemaphoreSlim(_max, _max);
@@ -103,11 +101,11 @@ internal sealed class InFlightWindow
 
             if (outcome.Status == SendStatus.TooLarge && body.Items is { Length: > 1 } items)
             {
-                // Two new bodies of half the items each (a serializer of their own: the loop's is the loop's).
+                // Two new bodies of half the items each, written by a serializer of their own (the loop's is the loop's).
                 var middle = items.Length / 2;
                 foreach (var half in new[] { items[..middle], items[middle..] })
                 {
-                    foreach (var part in new BatchSerializer(_maxBodyBytes).Serialize(half, asArray: true))
+                    foreach (var part in new BatchSerializer(body.Content.Length).Serialize(half, asArray: true))
                     {
                         await SendAsync(part, 0).ConfigureAwait(false);
                     }

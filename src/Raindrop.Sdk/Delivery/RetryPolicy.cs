@@ -4,19 +4,16 @@ using Polly.Timeout;
 
 namespace Raindrop.Delivery;
 
-/// <summary>
-/// The retry rule of every request the SDK sends, events and OTLP span exports alike (WIRE.md §5), as a Polly pipeline
-/// that calls nothing back: retried attempts are counted into the context's <see cref="RetryCounters"/>, if any.
-/// </summary>
+/// <summary>The retry rule of every request the SDK sends, events and span exports alike (WIRE.md §5): a Polly pipeline.</summary>
 internal static class RetryPolicy
 {
     private static readonly ResiliencePropertyKey<long> FailingSinceKey = new("raindrop.retry.failing-since");
     private static readonly ResiliencePropertyKey<RetryCounters?> CountersKey = new("raindrop.retry.counters");
 
     /// <summary>
-    /// Retries network errors, attempt timeouts, 408, 429 and 5xx with jittered exponential backoff (or Retry-After), both
-    /// capped at <c>MaxRetryDelay</c>, until the request has been failing for <c>MaxRetryDuration</c>; each attempt runs
-    /// under <c>RequestTimeout</c> in real time. One per client, shared by its requests; the last outcome is returned.
+    /// Retries network errors, attempt timeouts, 408, 429 and 5xx with jittered exponential backoff (or Retry-After), capped
+    /// at <c>MaxRetryDelay</c>, until the request has been failing for <c>MaxRetryDuration</c>; each attempt runs under
+    /// <c>RequestTimeout</c>. Calls nothing back: retried attempts are counted into the context's counters, if any.
     /// </summary>
     public static ResiliencePipeline<HttpResponseMessage> Create(RaindropOptions options, TimeProvider time)
     {
@@ -55,7 +52,6 @@ internal static class RetryPolicy
     }
 
     /// <summary>A pooled context for one request; give it back with <see cref="Return"/>.</summary>
-    /// <remarks>The retry budget starts at the request's first failure, so a request that succeeds stores nothing.</remarks>
     public static ResilienceContext Rent(RetryCounters? counters, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
@@ -65,7 +61,6 @@ internal static class RetryPolicy
 
     public static void Return(ResilienceContext context) => ResilienceContextPool.Shared.Return(context);
 
-    /// <summary>Whether an HTTP status is retried: 408, 429 and 5xx.</summary>
     public static bool IsTransientStatus(int code) => code is 408 or 429 || code >= 500;
 
     private static RetryCounters? Counters(ResilienceContext context) =>
@@ -85,7 +80,7 @@ internal static class RetryPolicy
 
         if (!context.Properties.TryGetValue(FailingSinceKey, out var since))
         {
-            context.Properties.Set(FailingSinceKey, time.GetTimestamp());
+            context.Properties.Set(FailingSinceKey, time.GetTimestamp()); // a request that succeeds stores nothing
             return true;
         }
 

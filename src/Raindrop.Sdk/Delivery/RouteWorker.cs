@@ -48,8 +48,8 @@ internal sealed class RouteWorker
         _batchSize = route.IsBatched ? options.BatchSize : 1;
         _maxBodyBytes = options.MaxBodyBytes;
         _interval = options.FlushInterval;
-        _serializer = new BatchSerializer(options.MaxBodyBytes);
-        _window = new InFlightWindow(route, options.MaxConcurrentRequests * (route.IsBatched ? 1 : PartialWindowFactor), options.MaxBodyBytes, transport, outcomes, closeDeadline);
+        _serializer = new BatchSerializer(options.MaxBodyBytes, route, outcomes);
+        _window = new InFlightWindow(route, options.MaxConcurrentRequests * (route.IsBatched ? 1 : PartialWindowFactor), transport, outcomes, closeDeadline);
         Completion = Task.Run(RunAsync, CancellationToken.None);
     }
 
@@ -242,15 +242,21 @@ internal sealed class RouteWorker
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendBatchAsync()
     {
-        if (_batch.Count == 0)
-        {
-            return;
-        }
-
-        List<RequestBody>? bodies;
+        List<RequestBody>? bodies = null;
         try
         {
-            bodies = Write();
+            if (_deadline.IsCancellationRequested)
+            {
+                _outcomes.CloseDropped(_route, _batch.Count);
+            }
+            else if (_batch.Count > 0)
+            {
+                bodies = _serializer.Serialize(_batch, _route.IsBatched);
+            }
+        }
+        catch (Exception ex)
+        {
+            _outcomes.Failed(_route, _batch.Count, ex); // a bug, not a delivery failure: the route lives on
         }
         finally
         {
@@ -260,35 +266,6 @@ internal sealed class RouteWorker
         foreach (var body in bodies ?? [])
         {
             await _window.StartAsync(body).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>The batch's bodies; items that cannot be sent are counted here (all of them past the close deadline).</summary>
-    private List<RequestBody>? Write()
-    {
-        if (_deadline.IsCancellationRequested)
-        {
-            _outcomes.CloseDropped(_route, _batch.Count);
-            return null;
-        }
-
-        try
-        {
-            var bodies = _serializer.Serialize(_batch, _route.IsBatched);
-            var (shrunk, failed) = _serializer.TakeCounts();
-            if (shrunk > 0)
-            {
-                _outcomes.Shrunk(_route, shrunk);
-            }
-
-            _outcomes.Failed(_route, failed);
-            return bodies;
-        }
-        catch (Exception ex)
-        {
-            _serializer.TakeCounts();
-            _outcomes.Failed(_route, _batch.Count, ex); // a bug, not a delivery failure: the route lives on
-            return null;
         }
     }
 
