@@ -5,155 +5,131 @@ using Raindrop.Serialization;
 namespace Raindrop.Delivery;
 
 /// <summary>
-/// Writes a batch of items to request bodies of at most <c>maxBodyBytes</c>. Each item is written once;
-/// an item that alone is over the limit is shrunk (its longest strings cut with the truncation marker,
-/// then, as a last resort, its properties left out) so it is sent, never dropped whole.
+/// Writes a batch of items to request bodies of at most <c>maxBodyBytes</c>, each item once. An item that alone is over
+/// the limit is shrunk (its longest strings cut with the truncation marker, then its properties left out) so it is
+/// sent, never dropped whole; shrunk and unwritable items are counted in <paramref name="outcomes"/>, if given. Used by
+/// one loop at a time: its buffers are reused batch after batch.
 /// </summary>
-internal sealed class BatchSerializer
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Its writer holds no resource: it writes to a reused buffer.")]
+internal sealed class BatchSerializer(int maxBodyBytes, Route? route = null, Outcomes? outcomes = null)
 {
     private const int MinStringCap = 64;
-    private readonly WireContext _context;
-    private readonly int _maxBodyBytes;
-
-    // Reused across batches (one serializer per route worker, used by its loop only): no per-batch buffers.
+    private readonly WireContext _context = new();
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
-    private ArrayBufferWriter<byte> _all = new(64 * 1024);
-
+    private readonly Utf8JsonWriter _writer = new(Stream.Null, WireFormat.WriterOptions);
+    private readonly List<QueuedItem> _current = [];
+    private readonly List<RequestBody> _bodies = [];
+    private ArrayBufferWriter<byte> _array = new(64 * 1024);
     private int _shrunk;
     private int _failed;
 
-    public BatchSerializer(int maxBodyBytes)
-    {
-        _context = new WireContext();
-        _maxBodyBytes = maxBodyBytes;
-    }
-
-    /// <summary>How many items of the batches written since the last call were shrunk to fit, and how many could not be written at all.</summary>
-    public (int Shrunk, int Failed) TakeCounts()
-    {
-        var counts = (_shrunk, _failed);
-        _shrunk = 0;
-        _failed = 0;
-        return counts;
-    }
-
+    /// <summary>The bodies of <paramref name="items"/> (a JSON array each, or one object each), in a list the next call reuses.</summary>
     public List<RequestBody> Serialize(IReadOnlyList<QueuedItem> items, bool asArray)
     {
-        var maxItem = asArray ? _maxBodyBytes - 2 : _maxBodyBytes;
-        if (_all.Capacity > 4 * _maxBodyBytes)
+        if (_array.Capacity > 4 * maxBodyBytes)
         {
-            _all = new ArrayBufferWriter<byte>(64 * 1024); // don't keep a buffer that one huge batch grew
+            _array = new ArrayBufferWriter<byte>(64 * 1024); // don't keep a buffer that one huge batch grew
         }
 
-        var all = _all;
-        all.ResetWrittenCount();
-        using var writer = new Utf8JsonWriter(_scratch, WireFormat.WriterOptions);
-        var ranges = new (int Start, int Length)[items.Count];
-        for (var i = 0; i < items.Count; i++)
+        (_shrunk, _failed) = (0, 0);
+        _bodies.Clear();
+        _current.Clear();
+        _array.ResetWrittenCount();
+        foreach (var item in items)
         {
-            if (!Write(items[i], writer, _scratch, maxItem))
+            if (!Write(item, asArray ? maxBodyBytes - 2 : maxBodyBytes))
             {
                 _failed++;
-                ranges[i] = (all.WrittenCount, 0);
-                continue;
             }
+            else if (!asArray)
+            {
+                _bodies.Add(new RequestBody(_scratch.WrittenSpan, null, item.OrderKey));
+            }
+            else
+            {
+                // As many items per body as fit under the limit, with the brackets and commas.
+                if (_current.Count > 0 && _array.WrittenCount + _scratch.WrittenCount + 2 > maxBodyBytes)
+                {
+                    EndArray();
+                }
 
-            ranges[i] = (all.WrittenCount, _scratch.WrittenCount);
-            all.Write(_scratch.WrittenSpan);
+                _array.Write(_current.Count == 0 ? "["u8 : ","u8);
+                _array.Write(_scratch.WrittenSpan);
+                _current.Add(item);
+            }
         }
 
-        var memory = all.WrittenMemory;
-        var bodies = new List<RequestBody>(1);
-        var current = new List<ReadOnlyMemory<byte>>(items.Count);
-        var size = 2;
-        for (var i = 0; i < ranges.Length; i++)
+        EndArray();
+        if (outcomes is not null && route is not null)
         {
-            var (start, length) = ranges[i];
-            if (length == 0)
+            if (_shrunk > 0)
             {
-                continue; // could not be written at all (counted as failed)
+                outcomes.Shrunk(route, _shrunk);
             }
 
-            var segment = memory.Slice(start, length);
-            if (!asArray)
-            {
-                bodies.Add(RequestBody.Compose([segment], isArray: false, items[i].OrderKey));
-                continue;
-            }
-
-            if (current.Count > 0 && size + 1 + length > _maxBodyBytes)
-            {
-                bodies.Add(RequestBody.Compose(current.ToArray(), asArray));
-                current.Clear();
-                size = 2;
-            }
-
-            current.Add(segment);
-            size += length + (current.Count > 1 ? 1 : 0);
+            outcomes.Failed(route, _failed);
         }
 
-        if (current.Count > 0)
-        {
-            bodies.Add(RequestBody.Compose(current.ToArray(), asArray));
-        }
-
-        return bodies;
+        return _bodies;
     }
 
-    private bool Write(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int maxItem)
+    private void EndArray()
     {
-        if (!TryWriteOnce(item, writer, scratch, int.MaxValue, WriteMode.Full))
+        if (_current.Count > 0)
+        {
+            _array.Write("]"u8);
+            _bodies.Add(new RequestBody(_array.WrittenSpan, [.. _current], null));
+            _current.Clear();
+            _array.ResetWrittenCount();
+        }
+    }
+
+    /// <summary>Writes the item to the scratch buffer, shrunk if it must be; false if it cannot be written under the limit.</summary>
+    private bool Write(QueuedItem item, int maxItem)
+    {
+        if (!TryWrite(item, int.MaxValue, WriteMode.Full))
         {
             // A property value that cannot be written: keep the event, without its properties, rather than lose it.
-            return Counted(TryWriteOnce(item, writer, scratch, MinStringCap, WriteMode.Bare) && scratch.WrittenCount <= maxItem);
+            return Shrunk(TryWrite(item, MinStringCap, WriteMode.Bare) && _scratch.WrittenCount <= maxItem);
         }
 
-        if (scratch.WrittenCount <= maxItem)
+        if (_scratch.WrittenCount <= maxItem)
         {
             return true;
         }
 
-        // Too large, or a value that cannot be written (e.g. a collection changed while enumerated): halve the longest
-        // string allowed until it fits, then keep what fits of the properties, then none of them. Only a shrink that
-        // produced an item under the limit is counted (and logged); one that never fits is not sent at all.
+        // Too large: halve the longest string allowed until it fits, then keep what fits of the properties, then none.
         for (var cap = maxItem / 2; cap >= MinStringCap; cap /= 2)
         {
-            if (TryWriteOnce(item, writer, scratch, cap, WriteMode.Full) && scratch.WrittenCount <= maxItem)
+            if (TryWrite(item, cap, WriteMode.Full) && _scratch.WrittenCount <= maxItem)
             {
-                _shrunk++;
-                return true;
+                return Shrunk(true);
             }
         }
 
-        return Counted((TryWriteOnce(item, writer, scratch, MinStringCap, WriteMode.Budgeted) && scratch.WrittenCount <= maxItem)
-            || (TryWriteOnce(item, writer, scratch, MinStringCap, WriteMode.Bare) && scratch.WrittenCount <= maxItem));
+        return Shrunk((TryWrite(item, MinStringCap, WriteMode.Budgeted) && _scratch.WrittenCount <= maxItem)
+            || (TryWrite(item, MinStringCap, WriteMode.Bare) && _scratch.WrittenCount <= maxItem));
     }
 
-    private bool Counted(bool shrunk)
+    private bool Shrunk(bool fits)
     {
-        _shrunk += shrunk ? 1 : 0;
-        return shrunk;
+        _shrunk += fits ? 1 : 0; // only a shrink that produced an item under the limit is counted (and logged)
+        return fits;
     }
 
-    private bool TryWriteOnce(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int cap, WriteMode mode)
+    private bool TryWrite(QueuedItem item, int cap, WriteMode mode)
     {
+        _scratch.ResetWrittenCount();
+        _writer.Reset(_scratch);
         try
         {
-            WriteOnce(item, writer, scratch, cap, mode);
+            item.WriteTo(_writer, _context, cap, mode);
+            _writer.Flush();
             return true;
         }
         catch (Exception)
         {
-            // Values are snapshots (ValueSnapshot), so this is a last resort: the item is retried smaller or bare.
-            return false;
+            return false; // values are snapshots, so this is a last resort: the item is written smaller or bare
         }
-    }
-
-    private void WriteOnce(QueuedItem item, Utf8JsonWriter writer, ArrayBufferWriter<byte> scratch, int cap, WriteMode mode)
-    {
-        scratch.ResetWrittenCount();
-        writer.Reset(scratch);
-        item.WriteTo(writer, _context, cap, mode);
-        writer.Flush();
     }
 }

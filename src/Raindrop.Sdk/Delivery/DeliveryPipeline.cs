@@ -6,17 +6,19 @@ namespace Raindrop.Delivery;
 
 /// <summary>
 /// The background half of a client: one <see cref="RouteWorker"/> per route over one <see cref="HttpTransport"/>, one
-/// queue budget and one close deadline (real time, whatever the app's clock).
+/// queue budget, and the flush and close of everything the client queued (real time, whatever the app's clock).
 /// </summary>
 internal sealed class DeliveryPipeline : IDisposable
 {
     private readonly CancellationTokenSource _closeDeadline = new();
     private readonly HttpTransport _transport;
+    private readonly Outcomes _outcomes;
     private readonly RouteWorker[] _workers;
 
     public DeliveryPipeline(RaindropOptions options, Uri baseUri, TimeProvider time, Outcomes outcomes)
     {
         _transport = new HttpTransport(options, baseUri, time);
+        _outcomes = outcomes;
         var budget = new QueueBudget(options.MaxQueueSize, options.MaxQueueBytes);
         _workers = Array.ConvertAll(Route.All, r => new RouteWorker(r, options, time, budget, _transport, outcomes, _closeDeadline.Token));
     }
@@ -31,8 +33,8 @@ internal sealed class DeliveryPipeline : IDisposable
 
     /// <summary>
     /// The client's flush (WIRE.md §5): pending interaction updates are queued, then events and spans drain side by side;
-    /// true when all of it was delivered or permanently rejected within <paramref name="timeout"/> (real time, whatever
-    /// the app's clock). The deadline only stops the wait: nothing is dropped. Throws only for the caller's token.
+    /// true when all of it was delivered or permanently rejected within <paramref name="timeout"/>. The deadline only
+    /// stops the wait: nothing is dropped. Throws only for the caller's token.
     /// </summary>
     public async Task<bool> FlushAllAsync(Interactions.InteractionRegistry interactions, Tracing.TraceExport spans, TimeSpan timeout, ILogger logger, CancellationToken cancellationToken)
     {
@@ -48,7 +50,8 @@ internal sealed class DeliveryPipeline : IDisposable
         var spansFlushed = spans.FlushAsync(timeout);
         try
         {
-            await Task.WhenAll(FlushAsync(), spansFlushed).WaitAsync(timeout, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            var events = Task.WhenAll(Array.ConvertAll(_workers, w => w.FlushAsync()));
+            await Task.WhenAll(events, spansFlushed).WaitAsync(timeout, TimeProvider.System, cancellationToken).ConfigureAwait(false);
             return await spansFlushed.ConfigureAwait(false);
         }
         catch (TimeoutException)
@@ -58,8 +61,9 @@ internal sealed class DeliveryPipeline : IDisposable
     }
 
     /// <summary>
-    /// The client's close: unfinished interactions go out as pending first, then events and spans drain side by side
-    /// under one deadline (<see cref="CloseAsync"/>). Never throws.
+    /// The client's close: unfinished interactions go out as pending, then every route and the spans drain side by side
+    /// under one deadline; what is not delivered by then is counted as dropped, and this returns by then even if the
+    /// server never answers. Never throws.
     /// </summary>
     public async Task CloseAllAsync(Interactions.InteractionRegistry interactions, Tracing.TraceExport spans, TimeSpan timeout, ILogger logger)
     {
@@ -72,30 +76,9 @@ internal sealed class DeliveryPipeline : IDisposable
             Log.BackgroundError(logger, ex);
         }
 
-        try
-        {
-            await Task.WhenAll(CloseAsync(timeout), spans.ShutdownAsync(timeout)).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Log.BackgroundError(logger, ex);
-        }
-
-        Dispose();
-    }
-
-    /// <summary>Completes when everything queued before the call is delivered or has permanently failed.</summary>
-    public Task FlushAsync() => Task.WhenAll(Array.ConvertAll(_workers, w => w.FlushAsync()));
-
-    /// <summary>
-    /// Stops intake and drains every route under one deadline: whatever is not sent when it passes is cancelled and
-    /// counted as dropped, and this returns by then even if the server never answers.
-    /// </summary>
-    public async Task CloseAsync(TimeSpan timeout)
-    {
         var started = Stopwatch.GetTimestamp();
 
-        // Sends are cancelled a little before the deadline so their unwinding (and counting) fits inside it.
+        // Sends are cancelled a little before the deadline, so their unwinding (and counting) fits inside it.
         var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(200).Ticks, timeout.Ticks / 10));
         _closeDeadline.CancelAfter(timeout - margin);
         foreach (var worker in _workers)
@@ -105,47 +88,43 @@ internal sealed class DeliveryPipeline : IDisposable
 
         try
         {
+            var drained = Task.WhenAll(Array.ConvertAll(_workers, w => w.Completion));
             var left = timeout - Stopwatch.GetElapsedTime(started);
-            await Task.WhenAll(Array.ConvertAll(_workers, w => w.Completion)).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero).ConfigureAwait(false);
+            await Task.WhenAll(drained.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero), spans.ShutdownAsync(timeout)).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (Exception ex)
         {
-            // Returning on time matters more than the last items.
+            if (ex is not TimeoutException) // a drain cut short by the deadline: returning on time matters more
+            {
+                Log.BackgroundError(logger, ex);
+            }
         }
 
-        // Whatever is not delivered by now is counted as dropped before close returns.
         await _closeDeadline.CancelAsync().ConfigureAwait(false);
-        foreach (var worker in _workers)
+        foreach (var route in Route.All)
         {
-            worker.Abandon();
+            _outcomes.Abandon(route);
         }
+
+        Dispose();
     }
 
-    /// <summary>
-    /// Releases the transport once the workers have ended; disposing the HTTP client under a running send would turn
-    /// it into a bogus network error.
-    /// </summary>
     public void Dispose()
     {
         _closeDeadline.Cancel();
-        _ = Task.WhenAll(Array.ConvertAll(_workers, w => w.Completion)).ContinueWith(
-            static (_, self) =>
-            {
-                var pipeline = (DeliveryPipeline)self!;
-                pipeline._transport.Dispose();
-                pipeline._closeDeadline.Dispose();
-            },
-            this,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        _ = ReleaseAsync();
+    }
+
+    /// <summary>Releases the transport once the workers have ended: disposed under a running send, it would fail it.</summary>
+    private async Task ReleaseAsync()
+    {
+        await Task.WhenAll(Array.ConvertAll(_workers, w => w.Completion)).ConfigureAwait(false);
+        _transport.Dispose();
+        _closeDeadline.Dispose();
     }
 }
 
-/// <summary>
-/// The queue's two bounds, items and approximate bytes, shared by every route of a client. Items count against it from
-/// enqueue until their batch is written.
-/// </summary>
+/// <summary>The queue's two bounds, items and approximate bytes, shared by a client's routes: from enqueue until written.</summary>
 internal sealed class QueueBudget(long maxItems, long maxBytes)
 {
     private long _items;
@@ -156,7 +135,6 @@ internal sealed class QueueBudget(long maxItems, long maxBytes)
     /// <summary>At (or over) a bound: the next item makes it over.</summary>
     public bool IsFull => Volatile.Read(ref _items) >= maxItems || Volatile.Read(ref _bytes) >= maxBytes;
 
-    /// <summary>Adds (or, negative, removes) items and their bytes.</summary>
     public void Add(int items, long bytes)
     {
         Interlocked.Add(ref _items, items);

@@ -4,80 +4,50 @@ using Raindrop.Serialization;
 namespace Raindrop.Delivery;
 
 /// <summary>
-/// An event for <c>events/track</c> (<see cref="IsPending"/> null) or one <c>events/track_partial</c> update.
-/// Fields are already validated, redacted and capped; null fields are left out of the JSON.
+/// An event for <c>events/track</c> (<c>isPending</c> null) or one <c>events/track_partial</c> update. Fields are
+/// already validated, redacted and capped; null fields are left out of the JSON.
 /// </summary>
-internal sealed class EventItem : QueuedItem
+internal sealed class EventItem(
+    string eventId,
+    string? userId,
+    string? eventName,
+    DateTimeOffset? timestamp,
+    PropertyBag properties,
+    IReadOnlyList<Attachment>? attachments,
+    string? input,
+    string? output,
+    string? model,
+    string? convoId,
+    bool? isPending) : QueuedItem(SizeEstimator.Clamp(160 + eventId.Length + SizeEstimator.Estimate(userId) + SizeEstimator.Estimate(eventName)
+        + properties.EstimateSize() + SizeEstimator.Estimate(attachments) + SizeEstimator.Estimate(input) + SizeEstimator.Estimate(output)
+        + SizeEstimator.Estimate(model) + SizeEstimator.Estimate(convoId)))
 {
     private const int BulkBudgetBytes = 512 * 1024;
-
-    public EventItem(
-        string eventId,
-        string? userId,
-        string? eventName,
-        DateTimeOffset? timestamp,
-        PropertyBag properties,
-        IReadOnlyList<Attachment>? attachments,
-        string? input,
-        string? output,
-        string? model,
-        string? convoId,
-        bool? isPending)
-    {
-        EventId = eventId;
-        UserId = userId;
-        EventName = eventName;
-        _utcTicks = timestamp is { } t ? t.UtcTicks : NoTimestamp;
-        _properties = properties;
-        Attachments = attachments;
-        Input = input;
-        Output = output;
-        Model = model;
-        ConvoId = convoId;
-        IsPending = isPending;
-        EstimatedBytes = SizeEstimator.Clamp(160 + eventId.Length + SizeEstimator.Estimate(userId) + SizeEstimator.Estimate(eventName)
-            + properties.EstimateSize() + SizeEstimator.Estimate(attachments) + SizeEstimator.Estimate(input)
-            + SizeEstimator.Estimate(output) + SizeEstimator.Estimate(model) + SizeEstimator.Estimate(convoId));
-    }
-
-    public string EventId { get; }
-
-    public string? UserId { get; }
-
-    public string? EventName { get; }
-
-    // The wire carries UTC only, so the UTC ticks are the whole timestamp: 8 bytes per queued event instead of a
-    // nullable DateTimeOffset's 24 (a deep queue is mostly these objects; see README, Performance).
     private const long NoTimestamp = -1;
-    private readonly long _utcTicks;
 
-    public DateTimeOffset? Timestamp => _utcTicks == NoTimestamp ? null : new DateTimeOffset(_utcTicks, TimeSpan.Zero);
+    private readonly string _eventId = eventId;
+    private readonly string? _userId = userId;
+    private readonly string? _eventName = eventName;
+    private readonly long _utcTicks = timestamp?.UtcTicks ?? NoTimestamp; // the wire carries UTC only: 8 bytes, not 24
+    private readonly PropertyBag _properties = properties;
+    private readonly IReadOnlyList<Attachment>? _attachments = attachments;
+    private readonly string? _input = input;
+    private readonly string? _output = output;
+    private readonly string? _model = model;
+    private readonly string? _convoId = convoId;
+    private readonly bool? _isPending = isPending;
 
-    private readonly PropertyBag _properties;
-
-    public IReadOnlyList<Attachment>? Attachments { get; }
-
-    public string? Input { get; }
-
-    public string? Output { get; }
-
-    public string? Model { get; }
-
-    public string? ConvoId { get; }
-
-    public bool? IsPending { get; }
-
-    public override string? OrderKey => IsPending is null ? null : EventId;
+    public override string? OrderKey => _isPending is null ? null : _eventId;
 
     public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, WriteMode mode)
     {
         writer.WriteStartObject();
-        writer.WriteString("event_id", EventId);
-        WriteOptional(writer, "event", EventName);
-        WriteOptional(writer, "user_id", UserId);
-        if (Timestamp is { } ts)
+        writer.WriteString("event_id", _eventId);
+        WriteOptional(writer, "event", _eventName);
+        WriteOptional(writer, "user_id", _userId);
+        if (_utcTicks != NoTimestamp)
         {
-            WireFormat.WriteTimestamp(writer, "timestamp", ts);
+            WireFormat.WriteTimestamp(writer, "timestamp", new DateTimeOffset(_utcTicks, TimeSpan.Zero));
         }
 
         writer.WritePropertyName("properties");
@@ -92,8 +62,7 @@ internal sealed class EventItem : QueuedItem
         {
             for (var written = 0; written < count; written++)
             {
-                // Last resort for an event still over the limit with every string cut: keep what fits in half the
-                // body and say how much was left out, rather than lose the event.
+                // Last resort for an event still over the limit with every string cut: keep what fits in half the body.
                 if (mode == WriteMode.Budgeted && writer.BytesCommitted + writer.BytesPending > BulkBudgetBytes)
                 {
                     writer.WriteString("$raindrop_truncated", $"{count - written} of {count} properties left out: the event was over the 1 MiB limit");
@@ -111,8 +80,7 @@ internal sealed class EventItem : QueuedItem
                 writer.WritePropertyName(TextLimits.Key(key));
                 if (mode == WriteMode.Budgeted && SizeEstimator.Estimate(value) is var size && size > BulkBudgetBytes - (writer.BytesCommitted + writer.BytesPending))
                 {
-                    // One value too big for what is left (a million-element array): it alone is described, so its
-                    // smaller siblings are still sent.
+                    // One value too big for what is left (a million-element array) is described, so its siblings are sent.
                     writer.WriteStringValue($"[too large: about {size} bytes, left out to fit the 1 MiB limit]");
                 }
                 else
@@ -129,20 +97,18 @@ internal sealed class EventItem : QueuedItem
         }
 
         writer.WriteEndObject();
-
-        AttachmentWriter.Write(writer, Attachments, mode == WriteMode.Full ? stringCap : 64);
-
-        if (Input is not null || Output is not null || Model is not null || ConvoId is not null)
+        AttachmentWriter.Write(writer, _attachments, mode == WriteMode.Full ? stringCap : 64);
+        if (_input is not null || _output is not null || _model is not null || _convoId is not null)
         {
             writer.WriteStartObject("ai_data");
-            WriteCapped(writer, "model", Model, stringCap);
-            WriteCapped(writer, "input", Input, stringCap);
-            WriteCapped(writer, "output", Output, stringCap);
-            WriteCapped(writer, "convo_id", ConvoId, stringCap);
+            WriteCapped(writer, "model", _model, stringCap);
+            WriteCapped(writer, "input", _input, stringCap);
+            WriteCapped(writer, "output", _output, stringCap);
+            WriteCapped(writer, "convo_id", _convoId, stringCap);
             writer.WriteEndObject();
         }
 
-        if (IsPending is { } pending)
+        if (_isPending is { } pending)
         {
             writer.WriteBoolean("is_pending", pending);
         }

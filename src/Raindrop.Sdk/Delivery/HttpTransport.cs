@@ -1,94 +1,66 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using Polly;
 
 namespace Raindrop.Delivery;
 
 /// <summary>
-/// Sends one request body to one route: the only type that knows HTTP. Retries are <see cref="RetryPolicy"/>'s (same
+/// Sends one request body to one route: the only type that knows HTTP. Retries are <see cref="RetryPolicy"/>'s (the same
 /// bytes on every attempt); the result is a <see cref="SendOutcome"/>, and nothing is called back.
 /// </summary>
 internal sealed class HttpTransport : IDisposable
 {
     private const int ExcerptChars = 300;
 
-    private readonly HttpClient _http;
-    private readonly bool _ownsClient;
-    private readonly AuthenticationHeaderValue? _authorization;
+    private readonly HttpClient? _appClient;
+    private readonly HttpMessageInvoker _http; // the app's HttpClient, or our handler without HttpClient's per-request layer
+    private readonly string? _authorization; // formatted once, added unvalidated to every request
     private readonly string? _projectId;
-    private readonly TimeProvider _time;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
-    private readonly Uri[] _uris; // one per route, by Route.Index
+    private readonly Uri[] _uris; // by Route.Index
+    private ExecutionContext? _quiet;
 
     public HttpTransport(RaindropOptions options, Uri baseUri, TimeProvider time)
     {
         _uris = Array.ConvertAll(Route.All, r => new Uri(baseUri, r.Path));
-        _time = time;
         _projectId = options.ProjectId;
-        _authorization = string.IsNullOrEmpty(options.WriteKey) ? null : new AuthenticationHeaderValue("Bearer", options.WriteKey);
-        if (options.HttpClient is not null)
-        {
-            _http = options.HttpClient;
-        }
-        else
-        {
-            var handler = options.HttpMessageHandler ?? new SocketsHttpHandler
+        _authorization = string.IsNullOrEmpty(options.WriteKey) ? null : new AuthenticationHeaderValue("Bearer", options.WriteKey).ToString();
+        _appClient = options.HttpClient;
+        _http = _appClient ?? new HttpMessageInvoker(
+            options.HttpMessageHandler ?? new SocketsHttpHandler
             {
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 MaxConnectionsPerServer = Math.Max(8, options.MaxConcurrentRequests * 4),
                 AutomaticDecompression = DecompressionMethods.None,
-            };
-            _http = new HttpClient(handler, disposeHandler: options.HttpMessageHandler is null) { Timeout = Timeout.InfiniteTimeSpan };
-            _ownsClient = true;
-        }
-
+                AllowAutoRedirect = false, // a redirect drops the Authorization header, so following one can never succeed
+            },
+            disposeHandler: options.HttpMessageHandler is null);
         _pipeline = RetryPolicy.Create(options, time);
     }
 
-    /// <summary>Sends <paramref name="body"/> to <paramref name="route"/>, retrying as <see cref="RetryPolicy"/> says; never throws.</summary>
-    /// <param name="route">Where to send.</param>
-    /// <param name="body">The bytes, sent unchanged on every attempt.</param>
-    /// <param name="counters">The route's retry counts (read by its worker).</param>
-    /// <param name="cancellationToken">The close deadline.</param>
-    public async Task<SendOutcome> SendAsync(Route route, RequestBody body, RetryCounters counters, CancellationToken cancellationToken)
+    /// <summary>Sends <paramref name="body"/> to <paramref name="route"/>, retrying until the close deadline at most; never throws.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<SendOutcome> SendAsync(Route route, RequestBody body, RetryCounters counters, CancellationToken cancellationToken)
     {
-        // The SDK's own requests stay out of the app's telemetry (WIRE.md §7): no ambient span to parent them or to
-        // propagate, and OpenTelemetry instrumentation (HttpClient spans) suppressed for this flow.
-        System.Diagnostics.Activity.Current = null;
-        using var suppressed = OpenTelemetry.SuppressInstrumentationScope.Begin();
-        var context = RetryPolicy.Rent(_time, counters, cancellationToken);
+        var context = RetryPolicy.Rent(counters, cancellationToken);
         try
         {
-            var outcome = await _pipeline.ExecuteOutcomeAsync(
-                static async (ctx, state) =>
-                {
-                    using var request = state.Self.CreateRequest(state.Uri, state.Body);
-                    try
-                    {
-                        var response = await state.Self._http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ctx.CancellationToken).ConfigureAwait(false);
-                        return Outcome.FromResult(response);
-                    }
-                    catch (Exception ex)
-                    {
-                        return Outcome.FromException<HttpResponseMessage>(ex);
-                    }
-                },
-                context,
-                (Self: this, Uri: _uris[route.Index], Body: body)).ConfigureAwait(false);
-
-            if (outcome.Exception is not null)
+            var outcome = await _pipeline.ExecuteOutcomeAsync(AttemptAsync, context, (Self: this, Uri: _uris[route.Index], Body: body)).ConfigureAwait(false);
+            if (outcome.Exception is { } ex)
             {
                 return cancellationToken.IsCancellationRequested
-                    ? new SendOutcome(SendStatus.Cancelled, Exception: outcome.Exception)
-                    : new SendOutcome(SendStatus.GaveUp, Detail: outcome.Exception.GetType().Name + ": " + outcome.Exception.Message, Exception: outcome.Exception);
+                    ? new SendOutcome(SendStatus.Cancelled, Exception: ex)
+                    : new SendOutcome(SendStatus.GaveUp, Detail: ex.GetType().Name + ": " + ex.Message, Exception: ex);
             }
 
             using var response = outcome.Result!;
             var code = (int)response.StatusCode;
             if (code is >= 200 and < 300)
             {
-                return new SendOutcome(SendStatus.Delivered, code);
+                return new SendOutcome(SendStatus.Delivered, code); // the body is ignored (WIRE.md §1)
             }
 
             var excerpt = await ReadExcerptAsync(response, cancellationToken).ConfigureAwait(false);
@@ -113,9 +85,40 @@ internal sealed class HttpTransport : IDisposable
 
     public void Dispose()
     {
-        if (_ownsClient)
+        if (_appClient is null)
         {
             _http.Dispose();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(ResilienceContext context, (HttpTransport Self, Uri Uri, RequestBody Body) state)
+    {
+        // The SDK's own requests stay out of the app's telemetry (WIRE.md §7): an attempt runs in one context made once,
+        // with no ambient span and OpenTelemetry instrumentation suppressed; its caller's context is back when it returns.
+        ExecutionContext.Restore(state.Self._quiet ??= QuietContext());
+
+        // A request message can be sent only once: every attempt gets a new one over the same bytes.
+        using var request = state.Self.CreateRequest(state.Uri, state.Body);
+        try
+        {
+            var response = state.Self._appClient is { } app
+                ? app.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.CancellationToken)
+                : state.Self._http.SendAsync(request, context.CancellationToken);
+            return Outcome.FromResult(await response.ConfigureAwait(false));
+        }
+        catch (Exception ex)
+        {
+            return Outcome.FromException<HttpResponseMessage>(ex);
+        }
+    }
+
+    private static ExecutionContext QuietContext()
+    {
+        using (OpenTelemetry.SuppressInstrumentationScope.Begin())
+        {
+            Activity.Current = null;
+            return ExecutionContext.Capture()!; // on a worker's flow: clean, and never flow-suppressed
         }
     }
 
@@ -134,12 +137,14 @@ internal sealed class HttpTransport : IDisposable
 
     private HttpRequestMessage CreateRequest(Uri uri, RequestBody body)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, uri);
-        var content = new ReadOnlyMemoryContent(body.Content);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        request.Content = content;
-        request.Headers.Authorization = _authorization;
+        var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ReadOnlyMemoryContent(body.Content) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=utf-8");
         request.Headers.TryAddWithoutValidation("User-Agent", SdkInfo.UserAgent);
+        if (_authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", _authorization);
+        }
+
         if (_projectId is not null)
         {
             request.Headers.TryAddWithoutValidation("X-Raindrop-Project-Id", _projectId);

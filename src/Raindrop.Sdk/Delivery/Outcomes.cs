@@ -6,11 +6,14 @@ using Raindrop.Diagnostics;
 namespace Raindrop.Delivery;
 
 /// <summary>
-/// The one place where items are counted as they leave a client: sent (2xx), failed (rejected, retries exhausted,
-/// unwritable), dropped (queue full, close deadline); where the matching log line (rate-limited) is written and
-/// <see cref="DeliveryFailed"/> raised; and where <see cref="RaindropClient.Statistics"/> and the <c>Raindrop.Sdk</c>
-/// meter read them. Callers settle each item exactly once; this type only counts and tells.
+/// The one place where items are counted as they leave a client: sent, failed (rejected, retries exhausted,
+/// unwritable) or dropped (queue full, close deadline); where the rate-limited warning is written and
+/// <see cref="DeliveryFailed"/> raised; and what <see cref="RaindropClient.Statistics"/> and the meter read.
 /// </summary>
+/// <remarks>
+/// Every item is counted once: it is unsettled from <see cref="Enqueued"/> until an outcome claims it, and
+/// <see cref="Abandon"/> (the close deadline) claims all that are left, so an outcome reported after that counts nothing.
+/// </remarks>
 internal sealed class Outcomes : IDisposable
 {
     public const string MeterName = "Raindrop.Sdk";
@@ -20,16 +23,8 @@ internal sealed class Outcomes : IDisposable
     private readonly bool _debugLogs;
     private readonly PerRoute[] _routes;
     private readonly Meter _meter;
-    private readonly Counter<long> _enqueuedCounter;
-    private readonly Counter<long> _sentCounter;
-    private readonly Counter<long> _droppedCounter;
-    private readonly Counter<long> _failedCounter;
-    private readonly Counter<long> _unserializableCounter;
-    private long _enqueued;
-    private long _sent;
-    private long _dropped;
-    private long _failed;
-    private long _unserializable;
+    private readonly Counter<long> _enqueuedCounter, _sentCounter, _droppedCounter, _failedCounter, _unserializableCounter;
+    private long _enqueued, _sent, _dropped, _failed, _unserializable;
 
     public Outcomes(object sender, TimeProvider time, ILogger logger, bool debugLogs)
     {
@@ -57,50 +52,43 @@ internal sealed class Outcomes : IDisposable
         Interlocked.Read(ref _failed),
         Interlocked.Read(ref _unserializable));
 
-    /// <summary>The route's retry counts, handed down to the transport and read by the route's worker.</summary>
+    /// <summary>The route's retry counts, written by the retry policy and read by the route's window.</summary>
     public RetryCounters Retries(Route route) => _routes[route.Index].Retries;
 
-    public void Enqueued(Route route) => Add(ref _enqueued, _enqueuedCounter, route, 1);
+    /// <summary>An item is about to be queued: unsettled until an outcome below claims it.</summary>
+    public void Enqueued(Route route)
+    {
+        Interlocked.Increment(ref _routes[route.Index].Unsettled);
+        Add(ref _enqueued, _enqueuedCounter, route, 1);
+    }
 
-    /// <summary>A call accepted as the route closed, too late to be queued: dropped (no report, it is one of close's).</summary>
-    public void Refused(Route route) => Add(ref _dropped, _droppedCounter, route, 1);
+    /// <summary>An item that could not be queued after all (the route closed meanwhile): dropped, without a report.</summary>
+    public void Refused(Route route) => Add(ref _dropped, _droppedCounter, route, Claim(route, 1));
 
     public void Unserializable(int count) => Add(ref _unserializable, _unserializableCounter, null, count);
 
-    /// <summary>A request ended (a 413 on a multi-item body is split by the worker, not settled here).</summary>
+    /// <summary>A request ended (a 413 on several items is split by the window, not settled here).</summary>
     public void Settle(Route route, RequestBody body, SendOutcome outcome)
     {
-        var r = _routes[route.Index];
+        var count = Claim(route, body.Count);
         switch (outcome.Status)
         {
-            case SendStatus.Delivered:
-                Add(ref _sent, _sentCounter, route, body.Count);
+            case SendStatus.Delivered when count > 0:
+                Add(ref _sent, _sentCounter, route, count);
                 if (_debugLogs)
                 {
-                    Log.Sent(_logger, body.Count, body.Content.Length, route.Path, outcome.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? "ok");
+                    Log.Sent(_logger, count, body.Content.Length, route.Path, outcome.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? "ok");
                 }
 
                 break;
-            case SendStatus.TooLarge or SendStatus.Rejected:
-                Add(ref _failed, _failedCounter, route, body.Count);
-                if (r.Rejects.TryAcquire(body.Count, out var rejected))
-                {
-                    Log.Rejected(_logger, Clamp(rejected), route.Path, outcome.StatusCode, outcome.Detail);
-                }
-
-                Report(new(route.Path, body.Count, DeliveryFailureReason.Rejected, outcome.StatusCode, outcome.Detail, outcome.Exception));
+            case SendStatus.Cancelled:
+                Lost(route, count, DeliveryFailureReason.CloseDeadline);
                 break;
             case SendStatus.GaveUp:
-                Add(ref _failed, _failedCounter, route, body.Count);
-                if (r.GaveUps.TryAcquire(body.Count, out var gaveUp))
-                {
-                    Log.GaveUp(_logger, Clamp(gaveUp), route.Path, outcome.Detail ?? outcome.StatusCode?.ToString(CultureInfo.InvariantCulture));
-                }
-
-                Report(new(route.Path, body.Count, DeliveryFailureReason.RetriesExhausted, outcome.StatusCode, outcome.Detail, outcome.Exception));
+                Lost(route, count, DeliveryFailureReason.RetriesExhausted, outcome);
                 break;
-            default:
-                CloseDropped(route, body.Count);
+            case SendStatus.Rejected or SendStatus.TooLarge:
+                Lost(route, count, DeliveryFailureReason.Rejected, outcome);
                 break;
         }
     }
@@ -108,80 +96,121 @@ internal sealed class Outcomes : IDisposable
     /// <summary>Items that could not be written, or that a bug in the worker lost: failed, never the app's problem.</summary>
     public void Failed(Route route, int count, Exception? bug = null)
     {
-        if (bug is not null)
+        if (Claim(route, count) is var claimed and > 0)
         {
-            Log.WorkerError(_logger, bug, route.Path, count);
+            Add(ref _failed, _failedCounter, route, claimed);
+            if (bug is not null)
+            {
+                Log.WorkerError(_logger, bug, route.Path, claimed);
+            }
+            else
+            {
+                Log.Unwritable(_logger, claimed, route.Path);
+            }
         }
-        else
-        {
-            Log.Unwritable(_logger, count, route.Path);
-        }
-
-        Add(ref _failed, _failedCounter, route, count);
     }
 
     public void Shrunk(Route route, int count) => Log.Shrunk(_logger, count, route.Path);
 
-    /// <summary>Items not sent by the close deadline.</summary>
-    public void CloseDropped(Route route, int count)
-    {
-        Add(ref _dropped, _droppedCounter, route, count);
-        if (_routes[route.Index].CloseDrops.TryAcquire(count, out var total))
-        {
-            Log.CloseDropped(_logger, Clamp(total), route.Path);
-        }
+    public void CloseDropped(Route route, int count) => Lost(route, Claim(route, count), DeliveryFailureReason.CloseDeadline);
 
-        Report(new(route.Path, count, DeliveryFailureReason.CloseDeadline, null, "not sent before the close deadline", null));
-    }
-
-    /// <summary>Close is over: the last line says how many were not sent in all, whatever the rate limit held back.</summary>
-    public void CloseEnded(Route route)
+    /// <summary>
+    /// At the close deadline: every item of the route not settled yet is dropped now, so the counts are final when close
+    /// returns; the last line says how many were not sent in all, whatever the rate limit held back.
+    /// </summary>
+    public void Abandon(Route route)
     {
-        if (_routes[route.Index].CloseDrops.TakePending() is var pending and > 0)
+        var r = _routes[route.Index];
+        Lost(route, Clamp(Interlocked.Exchange(ref r.Unsettled, 0)), DeliveryFailureReason.CloseDeadline);
+        if (r.Warnings[(int)DeliveryFailureReason.CloseDeadline].TakePending() is var pending and > 0)
         {
             Log.CloseDropped(_logger, Clamp(pending), route.Path);
         }
     }
 
     /// <summary>
-    /// The oldest items were evicted to keep the queue in budget. Called on the producer's thread: counts now, and
-    /// reports off that thread (a log sink or a handler may be slow); one report carries every drop since the last.
+    /// The oldest items were evicted to keep the queue in budget. On the producer's thread: counts now, and reports off
+    /// that thread (a log sink or a handler may be slow), one report for every drop since the last.
     /// </summary>
-    public void QueueFull(Route route, int dropped)
+    public void QueueFull(Route route, int count)
     {
-        Add(ref _dropped, _droppedCounter, route, dropped);
         var r = _routes[route.Index];
-        Interlocked.Add(ref r.UnreportedDrops, dropped);
+        count = Claim(route, count);
+        Add(ref _dropped, _droppedCounter, route, count);
+        Interlocked.Add(ref r.UnreportedDrops, count);
         if (Interlocked.Exchange(ref r.DropReportScheduled, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Self.ReportDrops(s.Route), (Self: this, Route: r), preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(
+                static s =>
+                {
+                    Volatile.Write(ref s.Route.DropReportScheduled, 0);
+                    s.Self.Lost(s.Route.Route, Clamp(Interlocked.Exchange(ref s.Route.UnreportedDrops, 0)), DeliveryFailureReason.QueueFull);
+                },
+                (Self: this, Route: r),
+                preferLocal: false);
         }
     }
 
     public void Dispose() => _meter.Dispose();
 
-    private void ReportDrops(PerRoute r)
+    private int Claim(Route route, int count)
     {
-        Volatile.Write(ref r.DropReportScheduled, 0);
-        var count = Interlocked.Exchange(ref r.UnreportedDrops, 0);
+        ref var unsettled = ref _routes[route.Index].Unsettled;
+        long left, claimed;
+        do
+        {
+            left = Volatile.Read(ref unsettled);
+            claimed = Math.Min(left, count);
+        }
+        while (claimed > 0 && Interlocked.CompareExchange(ref unsettled, left - claimed, left) != left);
+        return (int)claimed;
+    }
+
+    /// <summary>Items not delivered: counted, a warning (one line per 30 s per kind and route) and a report.</summary>
+    private void Lost(Route route, int count, DeliveryFailureReason reason, SendOutcome outcome = default)
+    {
         if (count == 0)
         {
             return;
         }
 
-        if (r.QueueDrops.TryAcquire(count, out var total))
+        if (reason == DeliveryFailureReason.CloseDeadline)
         {
-            Log.QueueFull(_logger, total, r.Route.Path);
+            Add(ref _dropped, _droppedCounter, route, count);
+        }
+        else if (reason != DeliveryFailureReason.QueueFull) // counted on the producer's thread already
+        {
+            Add(ref _failed, _failedCounter, route, count);
         }
 
-        Report(new(r.Route.Path, Clamp(count), DeliveryFailureReason.QueueFull, null, "queue full: oldest items dropped", null));
-    }
+        var detail = reason switch
+        {
+            DeliveryFailureReason.QueueFull => "queue full: oldest items dropped",
+            DeliveryFailureReason.CloseDeadline => "not sent before the close deadline",
+            _ => outcome.Detail,
+        };
+        if (_routes[route.Index].Warnings[(int)reason].TryAcquire(count, out var total))
+        {
+            switch (reason)
+            {
+                case DeliveryFailureReason.QueueFull:
+                    Log.QueueFull(_logger, total, route.Path);
+                    break;
+                case DeliveryFailureReason.CloseDeadline:
+                    Log.CloseDropped(_logger, Clamp(total), route.Path);
+                    break;
+                case DeliveryFailureReason.RetriesExhausted:
+                    Log.GaveUp(_logger, Clamp(total), route.Path, detail ?? outcome.StatusCode?.ToString(CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    Log.Rejected(_logger, Clamp(total), route.Path, outcome.StatusCode, detail);
+                    break;
+            }
+        }
 
-    private void Report(DeliveryFailedEventArgs args)
-    {
         try
         {
-            DeliveryFailed?.Invoke(_sender, args);
+            DeliveryFailed?.Invoke(_sender, new(route.Path, count, reason, outcome.StatusCode, detail, outcome.Exception));
         }
         catch (Exception ex)
         {
@@ -189,10 +218,10 @@ internal sealed class Outcomes : IDisposable
         }
     }
 
-    private static void Add(ref long field, Counter<long> counter, Route? route, long count)
+    private static void Add(ref long total, Counter<long> counter, Route? route, long count)
     {
-        Interlocked.Add(ref field, count);
-        if (counter.Enabled)
+        Interlocked.Add(ref total, count);
+        if (count > 0 && counter.Enabled)
         {
             if (route is null)
             {
@@ -207,9 +236,10 @@ internal sealed class Outcomes : IDisposable
 
     private static int Clamp(long value) => (int)Math.Min(int.MaxValue, value);
 
-    /// <summary>A route's retry counts, its rate-limited warnings and its pending queue-full report.</summary>
+    /// <summary>A route's unsettled items, retry counts, warnings (by <see cref="DeliveryFailureReason"/>) and queue-full report.</summary>
     private sealed class PerRoute(Route route, TimeProvider time)
     {
+        public long Unsettled;
         public long UnreportedDrops;
         public int DropReportScheduled;
 
@@ -217,12 +247,6 @@ internal sealed class Outcomes : IDisposable
 
         public RetryCounters Retries { get; } = new();
 
-        public RateLimiter QueueDrops { get; } = new(time);
-
-        public RateLimiter CloseDrops { get; } = new(time);
-
-        public RateLimiter Rejects { get; } = new(time);
-
-        public RateLimiter GaveUps { get; } = new(time);
+        public RateLimiter[] Warnings { get; } = Array.ConvertAll(Enum.GetValues<DeliveryFailureReason>(), _ => new RateLimiter(time));
     }
 }

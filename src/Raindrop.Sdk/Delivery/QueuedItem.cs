@@ -4,12 +4,12 @@ using Raindrop.Serialization;
 namespace Raindrop.Delivery;
 
 /// <summary>
-/// One normalized call waiting on a route's queue. It is written to JSON once, on the background worker;
+/// One normalized call waiting on a route's queue, written to JSON once, on the route's worker.
 /// <see cref="EstimatedBytes"/> is what the queue's byte bound counts.
 /// </summary>
-internal abstract class QueuedItem
+internal abstract class QueuedItem(int estimatedBytes)
 {
-    public int EstimatedBytes { get; protected init; }
+    public int EstimatedBytes { get; } = estimatedBytes;
 
     /// <summary>When the item was queued (<see cref="TimeProvider.GetTimestamp"/>): a batch's interval runs from its first item's.</summary>
     public long EnqueuedAt { get; set; }
@@ -18,44 +18,27 @@ internal abstract class QueuedItem
     public virtual string? OrderKey => null;
 
     /// <summary>Writes the item's JSON object; strings longer than <paramref name="stringCap"/> are truncated.</summary>
-    /// <param name="writer">The writer.</param>
-    /// <param name="context">Values shared by every item of a client.</param>
-    /// <param name="stringCap">The longest string written (int.MaxValue for no cap).</param>
-    /// <param name="mode">Last resorts for an item that does not fit or cannot be written.</param>
     public abstract void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, WriteMode mode);
 }
 
-/// <summary>How much of an item's bulk (properties, traits, attachment values) to write.</summary>
+/// <summary>How much of an item's bulk (properties, traits, attachment values) to write: last resorts for an item that does not fit.</summary>
 internal enum WriteMode
 {
-    /// <summary>Everything.</summary>
     Full,
-
-    /// <summary>Properties until half the body limit is used, then a note of how many were left out.</summary>
-    Budgeted,
-
-    /// <summary>No properties or traits at all (one of them could not be written).</summary>
-    Bare,
+    Budgeted, // properties until half the body limit is used, then a note of how many were left out
+    Bare, // no properties or traits at all (one of them could not be written)
 }
 
 /// <summary>A flush's place in a route's queue: done once everything queued before it has been delivered or has failed.</summary>
-internal sealed class FlushMarker : QueuedItem
+internal sealed class FlushMarker() : QueuedItem(0)
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Task Done => _done.Task;
 
     /// <summary>Completes the flush when <paramref name="pending"/> (the requests in flight when the marker was reached) ends.</summary>
-    public void Complete(Task pending)
-    {
-        if (pending.IsCompleted)
-        {
-            _done.TrySetResult();
-            return;
-        }
-
+    public void Complete(Task pending) =>
         pending.ContinueWith(static (_, done) => ((TaskCompletionSource)done!).TrySetResult(), _done, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
 
     public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, WriteMode mode) =>
         throw new InvalidOperationException("A flush marker is never written.");

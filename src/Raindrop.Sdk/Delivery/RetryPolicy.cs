@@ -4,49 +4,24 @@ using Polly.Timeout;
 
 namespace Raindrop.Delivery;
 
-/// <summary>
-/// The retry policy of every request the SDK sends (events, signals, identify, and the OTLP span export), as a Polly
-/// pipeline with no callbacks into its callers (WIRE.md §5).
-/// </summary>
-/// <remarks>
-/// <para>Contract of the pipeline made by <see cref="Create"/>:</para>
-/// <list type="bullet">
-/// <item>Retries network errors (<see cref="HttpRequestException"/>, <see cref="IOException"/>), attempt timeouts (an
-/// <see cref="HttpClient"/>'s own timeout included), 408, 429 and 5xx; any other answer is returned as is.</item>
-/// <item>Waits with exponential backoff and jitter, the first about <c>RetryBaseDelay</c>, capped at <c>MaxRetryDelay</c>;
-/// a <c>Retry-After</c> header (seconds or an HTTP date) replaces the backoff, capped at <c>MaxRetryDelay</c>. Waits
-/// follow the given <see cref="TimeProvider"/>.</item>
-/// <item>Runs each attempt under <c>RequestTimeout</c> measured in real time, whatever the <see cref="TimeProvider"/>
-/// (a frozen test clock must not hang a request).</item>
-/// <item>Stops retrying once <c>MaxRetryDuration</c> has passed (on the <see cref="TimeProvider"/>) since the first
-/// attempt, or when the context's token is cancelled. Rent the context with <see cref="Rent"/>, which stamps the start;
-/// a context from elsewhere is bounded from its first failure.</item>
-/// <item>Disposes every response it retries; the last outcome (a response the caller then owns, or an exception) is
-/// what <c>ExecuteOutcomeAsync</c> returns.</item>
-/// <item>Counts, when the context carries <see cref="RetryCounters"/> (<see cref="Rent"/>): each retried attempt adds to
-/// <see cref="RetryCounters.Retries"/> and <see cref="RetryCounters.FailuresInARow"/>. Nothing else leaves the pipeline.</item>
-/// <item>Hurries while <see cref="RetryCounters.Closing"/> is set: each wait is then 0.5–1× <c>RetryBaseDelay</c>
-/// (<c>Retry-After</c> included), since a close deadline, not the backoff, bounds what is left; a flapping server
-/// must not leave one unlucky request in a long backoff past it.</item>
-/// </list>
-/// </remarks>
+/// <summary>The retry rule of every request the SDK sends, events and span exports alike (WIRE.md §5): a Polly pipeline.</summary>
 internal static class RetryPolicy
 {
-    private static readonly ResiliencePropertyKey<long> StartedKey = new("raindrop.retry.started");
+    private static readonly ResiliencePropertyKey<long> FailingSinceKey = new("raindrop.retry.failing-since");
     private static readonly ResiliencePropertyKey<RetryCounters?> CountersKey = new("raindrop.retry.counters");
 
-    /// <summary>Builds the pipeline (see the type's remarks); one per client, shared by its requests.</summary>
-    /// <param name="options">RetryBaseDelay, MaxRetryDelay, MaxRetryDuration and RequestTimeout.</param>
-    /// <param name="time">The clock of backoff and of the retry budget.</param>
-    /// <returns>A pipeline whose outcomes are <see cref="HttpResponseMessage"/>s.</returns>
+    /// <summary>
+    /// Retries network errors, attempt timeouts, 408, 429 and 5xx with jittered exponential backoff (or Retry-After), capped
+    /// at <c>MaxRetryDelay</c>, until the request has been failing for <c>MaxRetryDuration</c>; each attempt runs under
+    /// <c>RequestTimeout</c>. Calls nothing back: retried attempts are counted into the context's counters, if any.
+    /// </summary>
     public static ResiliencePipeline<HttpResponseMessage> Create(RaindropOptions options, TimeProvider time)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(time);
         var maxDuration = options.MaxRetryDuration;
         var maxDelay = options.MaxRetryDelay;
+        var baseDelay = options.RetryBaseDelay;
 
-        // The attempt timeout is its own pipeline on the real clock; the retry around it follows the app's clock.
+        // The attempt timeout protects the app, so it runs on the real clock; backoff and the budget follow the app's.
         var perAttempt = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = TimeProvider.System }
             .AddTimeout(options.RequestTimeout)
             .Build();
@@ -58,19 +33,16 @@ internal static class RetryPolicy
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                Delay = options.RetryBaseDelay,
+                Delay = baseDelay,
                 MaxDelay = maxDelay,
-                DelayGenerator = args => ValueTask.FromResult(
-                    args.Context.Properties.TryGetValue(CountersKey, out var counters) && counters is { Closing: true }
-                        ? options.RetryBaseDelay * (0.5 + (Random.Shared.NextDouble() / 2))
-                        : RetryAfter(args.Outcome.Result, time, maxDelay)),
+
+                // While closing, the close deadline bounds what is left: a long backoff would only outlast it.
+                DelayGenerator = args => ValueTask.FromResult(Counters(args.Context) is { Closing: true }
+                    ? baseDelay * (0.5 + (Random.Shared.NextDouble() / 2))
+                    : RetryAfter(args.Outcome.Result, time, maxDelay)),
                 OnRetry = args =>
                 {
-                    if (args.Context.Properties.TryGetValue(CountersKey, out var counters))
-                    {
-                        counters?.AttemptFailed();
-                    }
-
+                    Counters(args.Context)?.AttemptFailed();
                     args.Outcome.Result?.Dispose();
                     return default;
                 },
@@ -79,27 +51,20 @@ internal static class RetryPolicy
             .Build();
     }
 
-    /// <summary>A pooled context whose retry budget starts now; give it back with <see cref="Return"/>.</summary>
-    /// <param name="time">The same clock as the pipeline's.</param>
-    /// <param name="counters">Counts to add retried attempts to, or null.</param>
-    /// <param name="cancellationToken">Cancels the attempt and the waits (e.g. a close deadline).</param>
-    /// <returns>The context to pass to <c>ExecuteOutcomeAsync</c>.</returns>
-    public static ResilienceContext Rent(TimeProvider time, RetryCounters? counters, CancellationToken cancellationToken)
+    /// <summary>A pooled context for one request; give it back with <see cref="Return"/>.</summary>
+    public static ResilienceContext Rent(RetryCounters? counters, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(StartedKey, time.GetTimestamp());
         context.Properties.Set(CountersKey, counters);
         return context;
     }
 
-    /// <summary>Returns a context from <see cref="Rent"/>.</summary>
-    /// <param name="context">The context.</param>
     public static void Return(ResilienceContext context) => ResilienceContextPool.Shared.Return(context);
 
-    /// <summary>Whether an HTTP status is retried: 408, 429 and 5xx.</summary>
-    /// <param name="code">The status code.</param>
-    /// <returns>True for a transient status.</returns>
     public static bool IsTransientStatus(int code) => code is 408 or 429 || code >= 500;
+
+    private static RetryCounters? Counters(ResilienceContext context) =>
+        context.Properties.TryGetValue(CountersKey, out var counters) ? counters : null;
 
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome) =>
         outcome.Exception is not null
@@ -110,16 +75,16 @@ internal static class RetryPolicy
     {
         if (context.CancellationToken.IsCancellationRequested)
         {
-            return false; // the caller's cancellation (e.g. the close deadline) is not a transient failure
+            return false; // the close deadline is not a transient failure
         }
 
-        if (!context.Properties.TryGetValue(StartedKey, out var started))
+        if (!context.Properties.TryGetValue(FailingSinceKey, out var since))
         {
-            context.Properties.Set(StartedKey, time.GetTimestamp());
+            context.Properties.Set(FailingSinceKey, time.GetTimestamp()); // a request that succeeds stores nothing
             return true;
         }
 
-        return time.GetElapsedTime(started) < maxDuration;
+        return time.GetElapsedTime(since) < maxDuration;
     }
 
     private static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeProvider time, TimeSpan maxDelay)
@@ -131,29 +96,26 @@ internal static class RetryPolicy
 }
 
 /// <summary>
-/// What a <see cref="RetryPolicy"/> pipeline counts while requests run, for a caller to read (no callbacks): retried
-/// attempts, and failed attempts since the caller last saw an answer (<see cref="Answered"/>). Thread-safe.
+/// A route's retry counts, written by the <see cref="RetryPolicy"/> pipeline and read by the route's worker (no
+/// callbacks): attempts retried, and failed attempts since the last answer from a working server. Thread-safe.
 /// </summary>
 internal sealed class RetryCounters
 {
     private long _retries;
     private int _failuresInARow;
-    private bool _closing;
+    private volatile bool _closing;
 
-    /// <summary>Attempts that failed and were retried.</summary>
     public long Retries => Interlocked.Read(ref _retries);
 
-    /// <summary>Failed attempts since the last answer from a working server.</summary>
     public int FailuresInARow => Volatile.Read(ref _failuresInARow);
 
-    /// <summary>Set once its owner is closing: later waits are short (see <see cref="RetryPolicy"/>).</summary>
+    /// <summary>Set once the route is closing: later retry waits are short.</summary>
     public bool Closing
     {
-        get => Volatile.Read(ref _closing);
-        set => Volatile.Write(ref _closing, value);
+        get => _closing;
+        set => _closing = value;
     }
 
-    /// <summary>An attempt failed and is retried.</summary>
     public void AttemptFailed()
     {
         Interlocked.Increment(ref _retries);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace Raindrop.Delivery;
@@ -5,9 +6,7 @@ namespace Raindrop.Delivery;
 /// <summary>
 /// One route's delivery, read top to bottom: a queue (<see cref="Channel{T}"/>) bounded by the client's item and byte
 /// budget with drop-oldest, and one loop that batches (count, bytes, interval), writes each batch once
-/// (<see cref="BatchSerializer"/>) and starts a request per body through its <see cref="InFlightWindow"/>. Every item
-/// is counted once: by the producer that evicts it, or through the window (the loop, the request that carries it, or
-/// <see cref="Abandon"/> past the close deadline).
+/// (<see cref="BatchSerializer"/>) and starts a request per body through the route's <see cref="InFlightWindow"/>.
 /// </summary>
 /// <remarks>
 /// A flush is a drain target: a <see cref="FlushMarker"/> queued behind everything before it. The loop sends what it
@@ -17,19 +16,22 @@ namespace Raindrop.Delivery;
 /// </remarks>
 internal sealed class RouteWorker
 {
-    /// <summary>How many times more requests the partial route keeps in flight than a batched route.</summary>
-    public const int PartialWindowFactor = 4;
+    // The partial route carries one small update per request: a narrower window (or a few requests waiting out a
+    // backoff) would hold back every other interaction's updates.
+    private const int PartialWindowFactor = 4;
 
     private readonly Route _route;
     private readonly Channel<QueuedItem> _queue = Channel.CreateUnbounded<QueuedItem>();
     private readonly QueueBudget _budget;
     private readonly Outcomes _outcomes;
     private readonly TimeProvider _time;
+    private readonly BatchSerializer _serializer;
+    private readonly InFlightWindow _window;
+    private readonly CancellationToken _deadline;
     private readonly int _batchSize;
     private readonly int _maxBodyBytes;
     private readonly TimeSpan _interval;
     private readonly List<QueuedItem> _batch = [];
-    private readonly InFlightWindow _window;
     private long _batchBytes;
     private int _wanted; // items the waiting loop needs to fill its batch (0: not waiting for more)
     private int _markers; // flush markers queued and not yet reached by the loop
@@ -42,12 +44,12 @@ internal sealed class RouteWorker
         _time = time;
         _budget = budget;
         _outcomes = outcomes;
+        _deadline = closeDeadline;
         _batchSize = route.IsBatched ? options.BatchSize : 1;
         _maxBodyBytes = options.MaxBodyBytes;
-        // The partial route carries one small update per request: a wider window, or a few requests waiting out a
-        // backoff (a flapping server) would hold back every other interaction's updates.
-        _window = new InFlightWindow(route, options, options.MaxConcurrentRequests * (route.IsBatched ? 1 : PartialWindowFactor), transport, outcomes, closeDeadline);
         _interval = options.FlushInterval;
+        _serializer = new BatchSerializer(options.MaxBodyBytes, route, outcomes);
+        _window = new InFlightWindow(route, options.MaxConcurrentRequests * (route.IsBatched ? 1 : PartialWindowFactor), transport, outcomes, closeDeadline);
         Completion = Task.Run(RunAsync, CancellationToken.None);
     }
 
@@ -59,14 +61,14 @@ internal sealed class RouteWorker
     {
         item.EnqueuedAt = _time.GetTimestamp();
         _budget.Add(1, item.EstimatedBytes);
+        _outcomes.Enqueued(_route);
         if (!_queue.Writer.TryWrite(item))
         {
             _budget.Add(-1, -item.EstimatedBytes);
-            _outcomes.Refused(_route); // raced with close: accepted, but can no longer be sent
+            _outcomes.Refused(_route); // raced with close
             return false;
         }
 
-        _outcomes.Enqueued(_route);
         if (_budget.IsOver)
         {
             EvictOldest();
@@ -99,7 +101,7 @@ internal sealed class RouteWorker
     public void Close()
     {
         _closing = true;
-        _window.Closing = true;
+        _window.Close();
         _queue.Writer.TryComplete();
         Ring();
     }
@@ -113,33 +115,6 @@ internal sealed class RouteWorker
         }
     }
 
-    /// <summary>
-    /// At the close deadline: counts everything not yet settled (queued, held or in flight) as dropped now, so the
-    /// counters are final when close returns; what ends later is not counted again.
-    /// </summary>
-    public void Abandon()
-    {
-        var count = _window.ClaimAll();
-        while (_queue.Reader.TryRead(out var item))
-        {
-            if (item is FlushMarker marker)
-            {
-                marker.Complete(Task.CompletedTask);
-                continue;
-            }
-
-            _budget.Add(-1, -item.EstimatedBytes);
-            count++;
-        }
-
-        if (count > 0)
-        {
-            _outcomes.CloseDropped(_route, count);
-        }
-
-        _outcomes.CloseEnded(_route);
-    }
-
     private void EvictOldest()
     {
         var dropped = 0;
@@ -149,9 +124,8 @@ internal sealed class RouteWorker
         {
             if (oldest is FlushMarker marker)
             {
-                // A flush waits for the items before it, not for a place in the queue: it goes back at the tail (under
-                // overflow it may then also wait for a few items queued after it), or is done if the route has closed.
-                // Eviction stops there, so a queue of markers alone is never read round and round.
+                // A flush waits for the items before it, not for a place in the queue: back at the tail it goes (or is
+                // done if the route has closed), and eviction stops, so a queue of markers is never read round and round.
                 if (!_queue.Writer.TryWrite(marker))
                 {
                     marker.Complete(Task.CompletedTask);
@@ -184,7 +158,7 @@ internal sealed class RouteWorker
             catch (Exception ex)
             {
                 // A bug, not a delivery failure: count what the loop held, never let it reach the app, and go on.
-                _outcomes.Failed(_route, _window.Claim(_batch.Count), ex);
+                _outcomes.Failed(_route, _batch.Count, ex);
                 ReleaseBatch();
                 await Task.Delay(TimeSpan.FromMilliseconds(100)).ConfigureAwait(false); // no hot spin on a repeating bug
             }
@@ -216,7 +190,6 @@ internal sealed class RouteWorker
 
                 _batch.Add(item);
                 _batchBytes += item.EstimatedBytes;
-                _window.Hold();
                 if (_batch.Count >= _batchSize || _batchBytes >= _maxBodyBytes)
                 {
                     await SendBatchAsync().ConfigureAwait(false);
@@ -266,24 +239,31 @@ internal sealed class RouteWorker
     }
 
     /// <summary>Writes the batch to bodies (emptying it) and starts a request for each as the window allows.</summary>
-    private async Task SendBatchAsync()
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendBatchAsync()
     {
-        if (_batch.Count == 0)
-        {
-            return;
-        }
-
-        List<RequestBody> bodies;
+        List<RequestBody>? bodies = null;
         try
         {
-            bodies = _window.Write(_batch, _route.IsBatched);
+            if (_deadline.IsCancellationRequested)
+            {
+                _outcomes.CloseDropped(_route, _batch.Count);
+            }
+            else if (_batch.Count > 0)
+            {
+                bodies = _serializer.Serialize(_batch, _route.IsBatched);
+            }
+        }
+        catch (Exception ex)
+        {
+            _outcomes.Failed(_route, _batch.Count, ex); // a bug, not a delivery failure: the route lives on
         }
         finally
         {
             ReleaseBatch();
         }
 
-        foreach (var body in bodies)
+        foreach (var body in bodies ?? [])
         {
             await _window.StartAsync(body).ConfigureAwait(false);
         }

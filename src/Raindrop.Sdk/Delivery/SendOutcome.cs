@@ -3,20 +3,11 @@ namespace Raindrop.Delivery;
 /// <summary>How one request ended, after its retries.</summary>
 internal enum SendStatus
 {
-    /// <summary>A 2xx.</summary>
-    Delivered,
-
-    /// <summary>A 413: the body is too large for the server.</summary>
-    TooLarge,
-
-    /// <summary>A 4xx that is not retried: the batch is dropped.</summary>
-    Rejected,
-
-    /// <summary>Kept failing for <c>MaxRetryDuration</c>, or failed in a way that is not retried.</summary>
-    GaveUp,
-
-    /// <summary>Stopped by the close deadline before it could be delivered.</summary>
-    Cancelled,
+    Delivered, // a 2xx
+    TooLarge, // a 413
+    Rejected, // any other status that is not retried
+    GaveUp, // failing for MaxRetryDuration, or failed in a way that is not retried
+    Cancelled, // stopped by the close deadline
 }
 
 /// <summary>The result of <see cref="HttpTransport.SendAsync"/>.</summary>

@@ -4,18 +4,11 @@ using Raindrop.Serialization;
 namespace Raindrop.Delivery;
 
 /// <summary>A signal for <c>signals/track</c>; <c>comment</c> and <c>after</c> go inside <c>properties</c>.</summary>
-internal sealed class SignalItem : QueuedItem
+internal sealed class SignalItem(Signal signal, KeyValuePair<string, object?>[]? propertiesCopy) : QueuedItem(SizeEstimator.Clamp(
+    128 + signal.EventId.Length + signal.Name.Length + SizeEstimator.Estimate(signal.Comment) + SizeEstimator.Estimate(signal.After) + SizeEstimator.Estimate(propertiesCopy)))
 {
-    private readonly Signal _signal;
-    private readonly KeyValuePair<string, object?>[]? _properties;
-
-    public SignalItem(Signal signal, KeyValuePair<string, object?>[]? propertiesCopy)
-    {
-        _signal = signal;
-        _properties = propertiesCopy;
-        EstimatedBytes = SizeEstimator.Clamp(128 + signal.EventId.Length + signal.Name.Length + SizeEstimator.Estimate(signal.Comment)
-            + SizeEstimator.Estimate(signal.After) + SizeEstimator.Estimate(propertiesCopy));
-    }
+    private readonly Signal _signal = signal;
+    private readonly KeyValuePair<string, object?>[]? _properties = propertiesCopy;
 
     public override void WriteTo(Utf8JsonWriter writer, WireContext context, int stringCap, WriteMode mode)
     {

@@ -9,7 +9,7 @@ namespace Raindrop.Tracing;
 /// (a request message can be sent only once). The close deadline cancels a retrying export through
 /// <paramref name="closing"/>.
 /// </summary>
-internal sealed class ExportRetryHandler(HttpMessageHandler inner, ResiliencePipeline<HttpResponseMessage> pipeline, TimeProvider time, CancellationToken closing)
+internal sealed class ExportRetryHandler(HttpMessageHandler inner, ResiliencePipeline<HttpResponseMessage> pipeline, CancellationToken closing)
     : DelegatingHandler(inner)
 {
     // The OTLP exporter sends synchronously on its own export thread, which may wait here.
@@ -20,7 +20,7 @@ internal sealed class ExportRetryHandler(HttpMessageHandler inner, ResiliencePip
     {
         var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, closing);
-        var context = RetryPolicy.Rent(time, counters: null, linked.Token);
+        var context = RetryPolicy.Rent(counters: null, linked.Token);
         try
         {
             var outcome = await pipeline.ExecuteOutcomeAsync(

@@ -195,7 +195,7 @@ internal sealed partial class TraceExport : IDisposable
             ? new AppHttpClientHandler(app)
             : _options.HttpMessageHandler
             ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-        var retrying = new ExportRetryHandler(transport, RetryPolicy.Create(_options, _time), _time, _closing.Token);
+        var retrying = new ExportRetryHandler(transport, RetryPolicy.Create(_options, _time), _closing.Token);
         var client = new HttpClient(new SdkUserAgentHandler(retrying), disposeHandler: !appOwned) { Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _options.WriteKey);
         if (_options.ProjectId is not null)

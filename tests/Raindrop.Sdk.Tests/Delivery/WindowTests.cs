@@ -66,6 +66,41 @@ public sealed class WindowTests
         Assert.True(await client.FlushAsync());
     }
 
+    [Fact]
+    public async Task Two_updates_of_one_interaction_are_never_in_flight_at_once_and_arrive_in_order()
+    {
+        using var api = new FakeApi();
+        var inFlight = 0;
+        var overlapped = 0;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        DeliveryKit.Answer(api, "events/track_partial", async _ =>
+        {
+            if (Interlocked.Increment(ref inFlight) > 1)
+            {
+                Interlocked.Exchange(ref overlapped, 1);
+            }
+
+            await gate.Task;
+            Interlocked.Decrement(ref inFlight);
+            return 204;
+        });
+        await using var client = api.Client();
+
+        // The pending update goes out and the server holds it; the final one, queued meanwhile, must wait for it
+        // (the partial route has room for many requests, so only the order rule keeps it back).
+        var interaction = client.Begin(new InteractionOptions { UserId = "u", Event = "chat", EventId = "one", Input = "hi" });
+        var flushed = client.FlushAsync();
+        Assert.True(await FakeApi.Eventually(() => Volatile.Read(ref inFlight) == 1));
+        await interaction.FinishAsync(output: "bye");
+        Assert.False(await FakeApi.Eventually(() => Volatile.Read(ref overlapped) == 1, TimeSpan.FromMilliseconds(500)), "the final update was sent while the first was in flight");
+
+        gate.SetResult();
+        Assert.True(await flushed);
+        Assert.True(await client.FlushAsync());
+        Assert.Equal(0, Volatile.Read(ref overlapped));
+        Assert.Equal([true, false], api.Items("events/track_partial").Select(i => (bool?)i["is_pending"]));
+    }
+
     private static bool Advance(FakeTimeProvider clock)
     {
         clock.Advance(TimeSpan.FromSeconds(2)); // FakeApi's MaxRetryDelay: any backoff (or Retry-After) has passed
