@@ -72,5 +72,8 @@ internal static class ChatContent
         }
     }
 
+    /// <summary>Null for null or empty text.</summary>
+    public static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+
     private static StringBuilder Separate(StringBuilder builder) => builder.Length == 0 ? builder : builder.Append('\n');
 }

@@ -42,14 +42,26 @@ public sealed class RaindropChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(raindrop);
         Raindrop = raindrop;
+        Core = RaindropInterop.Core(raindrop);
         Settings = options ?? new RaindropChatClientOptions();
-        _logger = RaindropInterop.Core(raindrop)?.Logger ?? NullLogger.Instance;
+        _logger = Core?.Logger ?? NullLogger.Instance;
         Telemetry = new PipelineTelemetry(innerClient);
+        LlmSpans = new LlmSpans(this);
+        Tools = new ToolSpans(this);
     }
 
     internal IRaindropClient Raindrop { get; }
 
+    /// <summary>The SDK's own client behind <see cref="Raindrop"/>; null for another implementation (a test double), which gets no spans.</summary>
+    internal RaindropClient? Core { get; }
+
     internal RaindropChatClientOptions Settings { get; }
+
+    internal bool CaptureContent => Settings.CaptureContent;
+
+    internal LlmSpans LlmSpans { get; }
+
+    internal ToolSpans Tools { get; }
 
     internal PipelineTelemetry Telemetry { get; }
 
@@ -175,7 +187,7 @@ public sealed class RaindropChatClient : DelegatingChatClient
     {
         if (call is null)
         {
-            return ChatCall.Strip(options);
+            return OwnKeys.Strip(options);
         }
 
         if (call.Activity is { IsStopped: false } parent)
@@ -187,6 +199,9 @@ public sealed class RaindropChatClient : DelegatingChatClient
         Hook?.Ensure();
         return call.InnerOptions(options);
     }
+
+    /// <summary>Redacts (when the client's <c>RedactPii</c> is on) and caps a text as the client does <c>ai_data</c> fields.</summary>
+    internal string? Prepare(string? text) => Core is null ? text : Core.PrepareText(text);
 
     /// <summary>Logs, once per chat client, that a call had neither an interaction nor a user.</summary>
     internal void WarnNoUser()

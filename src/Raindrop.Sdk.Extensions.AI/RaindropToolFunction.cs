@@ -16,7 +16,7 @@ internal sealed class RaindropToolFunction : DelegatingAIFunction
 
     protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
     {
-        var span = _call.StartTool(Name, arguments);
+        var span = _call.Owner.Tools.Start(_call, Name, arguments);
         object? result;
         try
         {
@@ -24,11 +24,11 @@ internal sealed class RaindropToolFunction : DelegatingAIFunction
         }
         catch (Exception ex)
         {
-            _call.EndTool(span, null, ex);
+            _call.Owner.Tools.End(span, null, ex);
             throw;
         }
 
-        _call.EndTool(span, result, null);
+        _call.Owner.Tools.End(span, result, null);
         return result;
     }
 }

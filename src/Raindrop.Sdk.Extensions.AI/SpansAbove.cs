@@ -15,7 +15,7 @@ internal sealed class SpansAbove
     private readonly ConditionalWeakTable<Activity, Entry> _spans = new();
 
     /// <summary>Notes a call under <paramref name="above"/>: false for the first (defer to it), true once it covers several (with the deferred first call, to record late).</summary>
-    public bool IsLoop(Activity above, out ChatCall? deferred)
+    public bool IsLoop(Activity above, out RoundTrips? deferred)
     {
         var entry = _spans.GetValue(above, static _ => new Entry());
         lock (entry)
@@ -28,21 +28,37 @@ internal sealed class SpansAbove
     }
 
     /// <summary>Remembers the first call deferred to <paramref name="above"/>, until a second call shows a loop.</summary>
-    public void Defer(Activity above, ChatCall call)
+    public void Defer(Activity above, RoundTrips deferred)
     {
         var entry = _spans.GetValue(above, static _ => new Entry());
         lock (entry)
         {
             if (entry.Calls <= 1)
             {
-                entry.Deferred = call;
+                entry.Deferred = deferred;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Marks the M.E.AI <c>chat</c> span around a whole tool loop as a task: it is not one model call, the middleware
+    /// writes one LLM span per round trip (WIRE.md §7). Marked while it is open, so the mark is exported with it.
+    /// </summary>
+    public static void MarkLoop(Activity? inside)
+    {
+        for (var a = inside; a is not null; a = a.Parent)
+        {
+            if (a.Source.Name != Tracing.RaindropActivitySource.Name && a.GetTagItem("gen_ai.operation.name") is "chat")
+            {
+                a.SetTag(Tracing.SpanAttributes.SpanKind, Tracing.SpanAttributes.KindTask);
+                return;
             }
         }
     }
 
     private sealed class Entry
     {
-        public ChatCall? Deferred { get; set; }
+        public RoundTrips? Deferred { get; set; }
 
         public int Calls { get; set; }
     }
