@@ -126,6 +126,7 @@ public sealed class RaindropChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(messages);
         var call = ChatCall.Start(this, messages, options, streaming: true);
         var span = call?.Activity;
+        var hooked = Hook is not null;
         IAsyncEnumerator<ChatResponseUpdate> updates;
         try
         {
@@ -153,7 +154,10 @@ public sealed class RaindropChatClient : DelegatingChatClient
                         Activity.Current = span;
                     }
 
-                    ChatCall.Current = call;
+                    if (hooked)
+                    {
+                        ChatCall.Current = call;
+                    }
 
                     if (!await updates.MoveNextAsync().ConfigureAwait(false))
                     {
@@ -195,8 +199,13 @@ public sealed class RaindropChatClient : DelegatingChatClient
             Activity.Current = parent;
         }
 
-        ChatCall.Current = call;
-        Hook?.Ensure();
+        // Only the tool hook reads the call from the flow: without one below, setting it would only cost an allocation.
+        if (Hook is { } hook)
+        {
+            ChatCall.Current = call;
+            hook.Ensure();
+        }
+
         return call.InnerOptions(options);
     }
 
