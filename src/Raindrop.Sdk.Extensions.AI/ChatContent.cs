@@ -10,16 +10,27 @@ internal static class ChatContent
     /// <summary>The text of the last user message, or null when there is none.</summary>
     public static string? LastUserText(IEnumerable<ChatMessage> messages)
     {
-        string? last = null;
-        foreach (var message in messages)
+        ChatMessage? last = null;
+        if (messages is IList<ChatMessage> list)
         {
-            if (message is not null && message.Role == ChatRole.User)
+            // From the end, by index: no enumerator, and only the one text that is used.
+            for (var i = list.Count - 1; i >= 0 && last is null; i--)
             {
-                last = Text(message);
+                last = list[i] is { } message && message.Role == ChatRole.User ? message : null;
+            }
+        }
+        else
+        {
+            foreach (var message in messages)
+            {
+                if (message is not null && message.Role == ChatRole.User)
+                {
+                    last = message;
+                }
             }
         }
 
-        return string.IsNullOrEmpty(last) ? null : last;
+        return last is null ? null : NullIfEmpty(Text(last));
     }
 
     /// <summary>A message as one text: its text parts, or a short form of its tool calls and results.</summary>
@@ -32,9 +43,10 @@ internal static class ChatContent
         }
 
         var builder = new StringBuilder();
-        foreach (var content in message.Contents)
+        var contents = message.Contents;
+        for (var i = 0; i < contents.Count; i++)
         {
-            switch (content)
+            switch (contents[i])
             {
                 case FunctionCallContent call:
                     Separate(builder).Append(call.Name).Append('(').Append(Json(call.Arguments)).Append(')');

@@ -22,10 +22,12 @@ internal sealed class PendingToolCalls
     {
         List<FunctionCallContent>? calls = null;
         HashSet<string>? answered = null;
-        foreach (var message in responseMessages)
+        for (var m = 0; m < responseMessages.Count; m++)
         {
-            foreach (var content in message.Contents)
+            var contents = responseMessages[m].Contents;
+            for (var c = 0; c < contents.Count; c++)
             {
+                var content = contents[c];
                 if (content is FunctionCallContent call && !string.IsNullOrEmpty(call.CallId))
                 {
                     (calls ??= []).Add(call);
