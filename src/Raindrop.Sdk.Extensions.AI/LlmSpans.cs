@@ -14,6 +14,15 @@ internal sealed class LlmSpans
     private const string ToolCallPrefix = "gen_ai.completion.0.tool_calls.";
     private const string Abandoned = "raindrop.stream.abandoned";
 
+    // Made once, not per span: the tool-call attribute names of the first calls, and the usual finish reasons as the
+    // one-element arrays gen_ai.response.finish_reasons takes (read-only once set, like every attribute value).
+    private static readonly string[] ToolCallNames = [.. Enumerable.Range(0, 16).Select(i => ToolCallPrefix + i + ".name")];
+    private static readonly string[] ToolCallArguments = [.. Enumerable.Range(0, 16).Select(i => ToolCallPrefix + i + ".arguments")];
+    private static readonly string[] Stop = ["stop"];
+    private static readonly string[] ToolCalls = ["tool_calls"];
+    private static readonly string[] Length = ["length"];
+    private static readonly string[] ContentFilter = ["content_filter"];
+
     private readonly RaindropChatClient _owner;
 
     public LlmSpans(RaindropChatClient owner) => _owner = owner;
@@ -64,7 +73,7 @@ internal sealed class LlmSpans
         if (response?.FinishReason is { } reason)
         {
             activity.SetTag(FinishReason, reason.Value);
-            activity.SetTag(FinishReasons, new[] { reason.Value });
+            activity.SetTag(FinishReasons, ReasonsOf(reason));
         }
 
         if (abandoned)
@@ -82,20 +91,34 @@ internal sealed class LlmSpans
 
     private void TagToolCalls(Activity activity, ChatResponse response)
     {
-        var i = 0;
-        foreach (var message in response.Messages)
+        var n = 0;
+        var messages = response.Messages;
+        for (var m = 0; m < messages.Count; m++)
         {
-            foreach (var content in message.Contents)
+            var contents = messages[m].Contents;
+            for (var c = 0; c < contents.Count; c++)
             {
-                if (content is FunctionCallContent call)
+                if (contents[c] is FunctionCallContent call)
                 {
-                    activity.SetTag(ToolCallPrefix + i + ".name", call.Name);
-                    activity.SetTag(ToolCallPrefix + i + ".arguments", _owner.Prepare(ChatContent.Json(call.Arguments)));
-                    i++;
+                    activity.SetTag(n < ToolCallNames.Length ? ToolCallNames[n] : ToolCallPrefix + n + ".name", call.Name);
+                    activity.SetTag(n < ToolCallArguments.Length ? ToolCallArguments[n] : ToolCallPrefix + n + ".arguments", _owner.Prepare(ChatContent.Json(call.Arguments)));
+                    n++;
                 }
             }
         }
     }
+
+    // Ordinal, not ChatFinishReason's own (case-insensitive) equality: the exported value is the provider's text.
+    private static string[] ReasonsOf(ChatFinishReason reason) => reason.Value switch
+    {
+        "stop" => Stop,
+        "tool_calls" => ToolCalls,
+        "length" => Length,
+        "content_filter" => ContentFilter,
+        var other => [other],
+    };
+
+    private LlmMessage Message(ChatMessage message) => new(message.Role.Value, _owner.Prepare(ChatContent.Text(message)) ?? string.Empty);
 
     private List<LlmMessage>? Prompt(IEnumerable<ChatMessage> messages, string? instructions)
     {
@@ -104,15 +127,26 @@ internal sealed class LlmSpans
             return null;
         }
 
-        List<LlmMessage> prompt = [];
+        var list = messages as IList<ChatMessage>;
+        var prompt = new List<LlmMessage>((list?.Count ?? 4) + (string.IsNullOrEmpty(instructions) ? 0 : 1));
         if (!string.IsNullOrEmpty(instructions))
         {
             prompt.Add(new LlmMessage("system", _owner.Prepare(instructions) ?? string.Empty));
         }
 
-        foreach (var message in messages)
+        if (list is not null)
         {
-            prompt.Add(new LlmMessage(message.Role.Value, _owner.Prepare(ChatContent.Text(message)) ?? string.Empty));
+            for (var i = 0; i < list.Count; i++)
+            {
+                prompt.Add(Message(list[i]));
+            }
+        }
+        else
+        {
+            foreach (var message in messages)
+            {
+                prompt.Add(Message(message));
+            }
         }
 
         return prompt;

@@ -142,6 +142,51 @@ public class SpanAttributeTests
             SpanCapture.Tags(capture.Single("get_weather.tool", eventId)));
     }
 
+    [Theory]
+    [InlineData("stop")]
+    [InlineData("STOP")]
+    [InlineData("end_turn")]
+    public async Task The_finish_reason_is_exported_as_the_provider_wrote_it(string reason)
+    {
+        await using var h = new ChatHarness();
+        using var capture = new SpanCapture();
+        h.Model.Answer = (_, _) => new ChatResponse(new ChatMessage(ChatRole.Assistant, "done")) { FinishReason = new ChatFinishReason(reason) };
+        using var chat = h.Chat();
+        var eventId = ChatHarness.NewId();
+        var interaction = h.Begin(eventId);
+
+        await chat.GetResponseAsync("go");
+        await interaction.FinishAsync();
+
+        var tags = SpanCapture.Tags(capture.Single("chat.llm", eventId));
+        Assert.Contains("gen_ai.completion.0.finish_reason=" + reason, tags);
+        Assert.Contains("gen_ai.response.finish_reasons=[" + reason + "]", tags);
+    }
+
+    [Fact]
+    public async Task Every_tool_call_of_a_response_is_tagged_past_the_first_sixteen_too()
+    {
+        await using var h = new ChatHarness();
+        using var capture = new SpanCapture();
+        var calls = Enumerable.Range(0, 18).Select(i => (AIContent)new FunctionCallContent("call-" + i, "tool_" + i, new Dictionary<string, object?> { ["n"] = i })).ToList();
+        h.Model.Answer = (_, _) => new ChatResponse(new ChatMessage(ChatRole.Assistant, calls)) { FinishReason = ChatFinishReason.ToolCalls };
+        using var chat = h.Chat();
+        var eventId = ChatHarness.NewId();
+        var interaction = h.Begin(eventId);
+
+        await chat.GetResponseAsync("go");
+        await interaction.FinishAsync();
+
+        var tags = SpanCapture.Tags(capture.Single("chat.llm", eventId));
+        for (var i = 0; i < 18; i++)
+        {
+            Assert.Contains($"gen_ai.completion.0.tool_calls.{i}.name=tool_{i}", tags);
+            Assert.Contains($"gen_ai.completion.0.tool_calls.{i}.arguments={{\n  \"n\": {i}\n}}", tags);
+        }
+
+        Assert.Equal(36, tags.Count(t => t.StartsWith("gen_ai.completion.0.tool_calls.", StringComparison.Ordinal)));
+    }
+
     /// <summary>A tool loop of the app's own below the middleware: runs the functions it is given, then asks again.</summary>
     private sealed class OwnToolLoop(IChatClient inner) : DelegatingChatClient(inner)
     {
