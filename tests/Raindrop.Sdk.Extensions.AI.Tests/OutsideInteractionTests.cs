@@ -66,6 +66,23 @@ public class OutsideInteractionTests
     }
 
     [Fact]
+    public async Task Options_whose_Clone_shares_its_dictionary_and_tools_are_still_never_changed()
+    {
+        await using var h = new ChatHarness();
+        using var chat = h.Chat();
+        var tool = AIFunctionFactory.Create((string city) => $"sunny in {city}", "get_weather");
+        var options = new ShallowOptions { Tools = [tool], AdditionalProperties = new() { ["raindrop.user_id"] = "user-42", ["temperature_hint"] = "warm" } };
+
+        await chat.GetResponseAsync("first", options);
+
+        Assert.Equal(2, options.AdditionalProperties.Count);
+        Assert.Same(tool, Assert.Single(options.Tools));
+        var below = Assert.Single(h.Model.Calls).Options!;
+        Assert.Equal("warm", Assert.Single(below.AdditionalProperties!).Value);
+        Assert.NotSame(tool, Assert.Single(below.Tools!)); // wrapped for the loop below, in a list of its own
+    }
+
+    [Fact]
     public async Task Without_content_a_call_outside_an_interaction_sends_no_content_but_keeps_model_and_tokens()
     {
         await using var h = new ChatHarness();
@@ -143,5 +160,11 @@ public class OutsideInteractionTests
         var item = Assert.Single(await h.TrackedAsync(i => i.Count >= 1));
         Assert.Equal("di-user", (string?)item["user_id"]);
         Assert.Throws<InvalidOperationException>(() => h.Model.AsBuilder().UseRaindrop().Build(new ServiceCollection().BuildServiceProvider()));
+    }
+
+    /// <summary>An options type whose copy shares the caller's dictionary and tool list.</summary>
+    private sealed class ShallowOptions : ChatOptions
+    {
+        public override ChatOptions Clone() => new ShallowOptions { Tools = Tools, AdditionalProperties = AdditionalProperties };
     }
 }
