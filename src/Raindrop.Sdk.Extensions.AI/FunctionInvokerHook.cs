@@ -42,7 +42,7 @@ internal sealed class FunctionInvokerHook
         FunctionInvocationContext context, Func<FunctionInvocationContext, CancellationToken, ValueTask<object?>>? app, CancellationToken cancellationToken)
     {
         return ChatCall.Current is { } call
-            ? call.Owner.Tools.InvokeAsync(call, context, () => app is not null ? app(context, cancellationToken) : context.Function.InvokeAsync(context.Arguments, cancellationToken))
+            ? call.Owner.Tools.InvokeAsync(call, context, app, cancellationToken)
             : app is not null ? app(context, cancellationToken) : context.Function.InvokeAsync(context.Arguments, cancellationToken);
     }
 }

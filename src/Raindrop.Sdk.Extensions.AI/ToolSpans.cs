@@ -21,15 +21,22 @@ internal sealed class ToolSpans
     /// </summary>
     public ChatOptions? Wrap(ChatCall call, ChatOptions? options, bool copied)
     {
-        if (!call.RecordTools || _owner.Telemetry.Functions is not null || options?.Tools is not { Count: > 0 } tools || !tools.Any(t => t is AIFunction))
+        if (!call.RecordTools || _owner.Telemetry.Functions is not null || options?.Tools is not { Count: > 0 } tools || !HasFunction(tools))
         {
             return options;
         }
 
         try
         {
+            // A new list rather than the clone's: an options subclass may share or freeze its list.
             var wrapped = copied ? options : options.Clone();
-            wrapped.Tools = [.. tools.Select(t => t is AIFunction f ? new RaindropToolFunction(f, call) : t)];
+            var own = new List<AITool>(tools.Count);
+            for (var i = 0; i < tools.Count; i++)
+            {
+                own.Add(tools[i] is AIFunction function ? new RaindropToolFunction(function, call) : tools[i]);
+            }
+
+            wrapped.Tools = own;
             return wrapped;
         }
         catch (Exception ex)
@@ -39,8 +46,12 @@ internal sealed class ToolSpans
         }
     }
 
-    /// <summary>Runs one tool invocation of the function-invoking client below: a tool span around it (when the call records tools) and the round trip's timing.</summary>
-    public async ValueTask<object?> InvokeAsync(ChatCall call, FunctionInvocationContext context, Func<ValueTask<object?>> invoke)
+    /// <summary>
+    /// Runs one tool invocation of the function-invoking client below (through the app's own invoker when it set one):
+    /// a tool span around it (when the call records tools) and the round trip's timing.
+    /// </summary>
+    public async ValueTask<object?> InvokeAsync(
+        ChatCall call, FunctionInvocationContext context, Func<FunctionInvocationContext, CancellationToken, ValueTask<object?>>? app, CancellationToken cancellationToken)
     {
         call.Rounds?.NoteToolStart(context.Iteration);
         if (call.Rounds is { LoopSpan: true })
@@ -51,7 +62,9 @@ internal sealed class ToolSpans
         var span = call.RecordTools ? Start(call, context.Function.Name, context.Arguments) : null;
         try
         {
-            var result = await invoke().ConfigureAwait(false);
+            var result = app is not null
+                ? await app(context, cancellationToken).ConfigureAwait(false)
+                : await context.Function.InvokeAsync(context.Arguments, cancellationToken).ConfigureAwait(false);
             End(span, result, null);
             return result;
         }
@@ -64,6 +77,19 @@ internal sealed class ToolSpans
         {
             call.Rounds?.NoteToolEnd(context.Iteration);
         }
+    }
+
+    private static bool HasFunction(IList<AITool> tools)
+    {
+        for (var i = 0; i < tools.Count; i++)
+        {
+            if (tools[i] is AIFunction)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Starts a tool span for one invocation; null when not recorded.</summary>
