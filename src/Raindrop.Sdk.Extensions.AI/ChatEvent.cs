@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.AI;
 
 namespace Raindrop;
@@ -37,21 +38,22 @@ internal sealed class ChatEvent
             : new ChatEvent(userId, OwnKeys.Value(options, RaindropChatClientOptions.EventKey) ?? owner.Settings.EventName, options?.ConversationId ?? scope?.ConvoId, scope?.Properties);
     }
 
-    /// <summary>The association properties of the call's spans.</summary>
-    public Dictionary<string, object?> Association()
+    /// <summary>Gives a span of the call the event's association properties, so Raindrop links the span to the event.</summary>
+    public void Associate(Activity? span)
     {
-        var association = new Dictionary<string, object?>(StringComparer.Ordinal)
+        if (span is not { IsAllDataRequested: true })
         {
-            ["event_id"] = EventId,
-            ["user_id"] = UserId,
-            ["event_name"] = EventName,
-        };
-        if (ConvoId is not null)
-        {
-            association["convo_id"] = ConvoId;
+            return;
         }
 
-        return association;
+        // What RaindropSpan.SetProperties writes for these strings, without a dictionary, its copy and a key per tag.
+        span.SetTag(Tracing.SpanAttributes.EventId, EventId);
+        span.SetTag(Tracing.SpanAttributes.UserId, UserId);
+        span.SetTag(Tracing.SpanAttributes.EventName, EventName);
+        if (ConvoId is not null)
+        {
+            span.SetTag(Tracing.SpanAttributes.ConvoId, ConvoId);
+        }
     }
 
     /// <summary>Sends the call as one AI event (or, with no content to send, a plain event that keeps the model).</summary>

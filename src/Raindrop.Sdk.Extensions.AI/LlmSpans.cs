@@ -38,10 +38,7 @@ internal sealed class LlmSpans
             span.Activity?.SetTag("gen_ai.request.model", null);
         }
 
-        if (call.Event is { } chatEvent)
-        {
-            span.SetProperties(chatEvent.Association());
-        }
+        call.Event?.Associate(span.Activity);
 
         return span;
     }

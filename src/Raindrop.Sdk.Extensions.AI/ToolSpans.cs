@@ -97,12 +97,10 @@ internal sealed class ToolSpans
     {
         try
         {
-            var options = new SpanOptions
-            {
-                Input = _owner.CaptureContent ? _owner.Prepare(ChatContent.Json(arguments)) : null,
-                Properties = call.Event?.Association(),
-            };
-            return call.Interaction is { } interaction ? interaction.StartSpan(RaindropSpanKind.Tool, name, options) : _owner.Core?.StartSpan(RaindropSpanKind.Tool, name, options);
+            var options = new SpanOptions { Input = _owner.CaptureContent ? _owner.Prepare(ChatContent.Json(arguments)) : null };
+            var span = call.Interaction is { } interaction ? interaction.StartSpan(RaindropSpanKind.Tool, name, options) : _owner.Core?.StartSpan(RaindropSpanKind.Tool, name, options);
+            call.Event?.Associate(span?.Activity);
+            return span;
         }
         catch (Exception ex)
         {
