@@ -12,16 +12,18 @@ namespace Raindrop;
 internal sealed class ChatCall
 {
     private static readonly AsyncLocal<ChatCall?> s_current = new();
-    private readonly object _gate = new();
     private readonly string? _input;
+
+    // A stream's updates, and the lock around them: the interaction's finish may end the call from another thread.
+    private readonly List<ChatResponseUpdate>? _updates;
     private RaindropSpan? _span;
     private Activity? _flowParent;
-    private List<ChatResponseUpdate>? _updates;
     private Action? _openSpan;
     private int _finished;
 
-    private ChatCall(RaindropChatClient owner, Interaction? interaction, ChatEvent? chatEvent, ChatOptions? options, IEnumerable<ChatMessage> messages, bool recordTools)
+    private ChatCall(RaindropChatClient owner, Interaction? interaction, ChatEvent? chatEvent, ChatOptions? options, IEnumerable<ChatMessage> messages, bool recordTools, bool streaming)
     {
+        _updates = streaming ? [] : null;
         Owner = owner;
         Interaction = interaction;
         Event = chatEvent;
@@ -88,7 +90,7 @@ internal sealed class ChatCall
                 decision = decision with { LlmElsewhere = false, Above = null };
             }
 
-            var call = new ChatCall(owner, interaction, chatEvent, options, messages, recordTools: core is not null && !decision.ToolsElsewhere);
+            var call = new ChatCall(owner, interaction, chatEvent, options, messages, recordTools: core is not null && !decision.ToolsElsewhere, streaming);
             owner.Tools.RecordAnswered(call, messages);
             if (core is null)
             {
@@ -129,14 +131,15 @@ internal sealed class ChatCall
         }
     }
 
-    /// <summary>Collects a streamed update (a list append under an uncontended lock: the interaction's finish may end the call from another thread).</summary>
+    /// <summary>Collects a streamed update (a list append under an uncontended lock).</summary>
     public void Add(ChatResponseUpdate update)
     {
-        lock (_gate)
+        var updates = _updates!; // a call started for a stream
+        lock (updates)
         {
-            if (_finished == 0)
+            if (Volatile.Read(ref _finished) == 0)
             {
-                (_updates ??= []).Add(update);
+                updates.Add(update);
             }
         }
     }
@@ -151,16 +154,19 @@ internal sealed class ChatCall
     /// <summary>Ends the call with its response (or, for a stream, what arrived), an error, or as abandoned by the caller.</summary>
     public void Finish(ChatResponse? response, Exception? error, bool abandoned = false)
     {
-        List<ChatResponseUpdate>? updates;
-        lock (_gate)
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
         {
-            if (_finished != 0)
-            {
-                return;
-            }
+            return;
+        }
 
-            _finished = 1;
-            updates = _updates;
+        List<ChatResponseUpdate>? updates = null;
+        if (_updates is { } collected)
+        {
+            lock (collected)
+            {
+                // An update being added now is kept; none is added after this (Add sees the call finished).
+                updates = collected.Count > 0 ? collected : null;
+            }
         }
 
         try
