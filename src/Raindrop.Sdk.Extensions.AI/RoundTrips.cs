@@ -130,7 +130,7 @@ internal sealed class RoundTrips
 
         var owner = _call.Owner;
         var now = endedAt ?? DateTimeOffset.UtcNow;
-        var history = new List<ChatMessage>(_history);
+        var history = _history; // grown in place: written once (the call finishes once; a deferred call is handed out once)
         var previous = Activity.Current;
         try
         {
