@@ -117,35 +117,38 @@ internal sealed class LlmSpans
 
     private LlmMessage Message(ChatMessage message) => new(message.Role.Value, _owner.Prepare(ChatContent.Text(message)) ?? string.Empty);
 
-    private List<LlmMessage>? Prompt(IEnumerable<ChatMessage> messages, string? instructions)
+    private IReadOnlyList<LlmMessage>? Prompt(IEnumerable<ChatMessage> messages, string? instructions)
     {
         if (!_owner.CaptureContent)
         {
             return null;
         }
 
-        var list = messages as IList<ChatMessage>;
-        var prompt = new List<LlmMessage>((list?.Count ?? 4) + (string.IsNullOrEmpty(instructions) ? 0 : 1));
-        if (!string.IsNullOrEmpty(instructions))
+        var system = string.IsNullOrEmpty(instructions) ? null : new LlmMessage("system", _owner.Prepare(instructions) ?? string.Empty);
+        if (messages is IList<ChatMessage> list)
         {
-            prompt.Add(new LlmMessage("system", _owner.Prepare(instructions) ?? string.Empty));
-        }
+            // The usual case, a list: one array of the right size.
+            var offset = system is null ? 0 : 1;
+            var prompt = new LlmMessage[list.Count + offset];
+            if (system is not null)
+            {
+                prompt[0] = system;
+            }
 
-        if (list is not null)
-        {
             for (var i = 0; i < list.Count; i++)
             {
-                prompt.Add(Message(list[i]));
+                prompt[i + offset] = Message(list[i]);
             }
-        }
-        else
-        {
-            foreach (var message in messages)
-            {
-                prompt.Add(Message(message));
-            }
+
+            return prompt;
         }
 
-        return prompt;
+        List<LlmMessage> grown = system is null ? [] : [system];
+        foreach (var message in messages)
+        {
+            grown.Add(Message(message));
+        }
+
+        return grown;
     }
 }

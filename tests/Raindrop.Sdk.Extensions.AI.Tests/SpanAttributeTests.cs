@@ -143,6 +143,40 @@ public class SpanAttributeTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_instructions_come_first_in_the_prompt_whether_the_messages_are_a_list_or_a_lazy_sequence(bool lazy)
+    {
+        await using var h = new ChatHarness();
+        using var capture = new SpanCapture();
+        using var chat = h.Chat();
+        var eventId = ChatHarness.NewId();
+        var interaction = h.Begin(eventId);
+        ChatMessage[] messages = [new(ChatRole.User, "first question"), new(ChatRole.Assistant, "first answer"), new(ChatRole.User, "second question")];
+
+        await chat.GetResponseAsync(lazy ? Lazily(messages) : messages, new ChatOptions { Instructions = "be brief" });
+        await interaction.FinishAsync();
+
+        var tags = SpanCapture.Tags(capture.Single("chat.llm", eventId));
+        Assert.Equal(
+            [
+                "gen_ai.prompt.0.content=be brief",
+                "gen_ai.prompt.0.role=system",
+                "gen_ai.prompt.1.content=first question",
+                "gen_ai.prompt.1.role=user",
+                "gen_ai.prompt.2.content=first answer",
+                "gen_ai.prompt.2.role=assistant",
+                "gen_ai.prompt.3.content=second question",
+                "gen_ai.prompt.3.role=user",
+            ],
+            tags.Where(t => t.StartsWith("gen_ai.prompt.", StringComparison.Ordinal)));
+        Assert.Contains(
+            """traceloop.entity.input=[{"role":"system","content":"be brief"},{"role":"user","content":"first question"},{"role":"assistant","content":"first answer"},{"role":"user","content":"second question"}]""",
+            tags);
+        Assert.Equal("second question", (string?)(await h.InteractionEventAsync(eventId))["ai_data"]!["input"]);
+    }
+
+    [Theory]
     [InlineData("stop")]
     [InlineData("STOP")]
     [InlineData("end_turn")]
@@ -185,6 +219,14 @@ public class SpanAttributeTests
         }
 
         Assert.Equal(36, tags.Count(t => t.StartsWith("gen_ai.completion.0.tool_calls.", StringComparison.Ordinal)));
+    }
+
+    private static IEnumerable<ChatMessage> Lazily(IEnumerable<ChatMessage> messages)
+    {
+        foreach (var message in messages)
+        {
+            yield return message;
+        }
     }
 
     /// <summary>A tool loop of the app's own below the middleware: runs the functions it is given, then asks again.</summary>
