@@ -222,16 +222,16 @@ internal sealed partial class Tracer
             return;
         }
 
-        var messages = new List<Dictionary<string, object?>>();
-        foreach (var message in prompt)
+        var messages = new object?[prompt.Count];
+        for (var i = 0; i < messages.Length; i++)
         {
-            var i = messages.Count;
+            var message = prompt[i];
             activity.SetTag(SpanAttributes.PromptKey(i, content: false), message.Role);
             activity.SetTag(SpanAttributes.PromptKey(i, content: true), message.Content is null ? null : Cap(message.Content));
-            messages.Add(new() { ["role"] = message.Role, ["content"] = message.Content });
+            messages[i] = new KeyValuePair<string, object?>[] { new("role", message.Role), new("content", message.Content) };
         }
 
-        SetPayload(activity, SpanAttributes.EntityInput, messages);
+        activity.SetTag(SpanAttributes.EntityInput, PayloadSerializer.Serialize(messages, _maxChars));
     }
 
     public void TrackTool(Interaction? interaction, string name, object? input, object? output, TimeSpan duration, Exception? error)
