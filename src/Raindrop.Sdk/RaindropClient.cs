@@ -147,7 +147,13 @@ public sealed class RaindropClient : IRaindropClient, IDisposable
     /// sent by then is counted as dropped. Safe to call more than once; never throws.
     /// </summary>
     /// <returns>A task that completes when the client is closed.</returns>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => CloseAsync(CancellationToken.None);
+
+    /// <summary>
+    /// <see cref="DisposeAsync"/>, cut short when <paramref name="stop"/> fires before <see cref="RaindropOptions.CloseTimeout"/>
+    /// (a host's shutdown timeout): what is not sent by then is dropped and counted as at the close deadline. Never throws.
+    /// </summary>
+    internal async ValueTask CloseAsync(CancellationToken stop)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
@@ -161,7 +167,7 @@ public sealed class RaindropClient : IRaindropClient, IDisposable
         {
             if (_pipeline is not null)
             {
-                await _pipeline.CloseAllAsync(Interactions, SpanExport, _options.CloseTimeout, _logger).ConfigureAwait(false);
+                await _pipeline.CloseAllAsync(Interactions, SpanExport, _options.CloseTimeout, _logger, stop).ConfigureAwait(false);
             }
         }
         finally

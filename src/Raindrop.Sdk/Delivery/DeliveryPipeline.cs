@@ -65,7 +65,7 @@ internal sealed class DeliveryPipeline : IDisposable
     /// under one deadline; what is not delivered by then is counted as dropped, and this returns by then even if the
     /// server never answers. Never throws.
     /// </summary>
-    public async Task CloseAllAsync(Interactions.InteractionRegistry interactions, Tracing.TraceExport spans, TimeSpan timeout, ILogger logger)
+    public async Task CloseAllAsync(Interactions.InteractionRegistry interactions, Tracing.TraceExport spans, TimeSpan timeout, ILogger logger, CancellationToken stop)
     {
         try
         {
@@ -81,6 +81,7 @@ internal sealed class DeliveryPipeline : IDisposable
         // Sends are cancelled a little before the deadline, so their unwinding (and counting) fits inside it.
         var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(200).Ticks, timeout.Ticks / 10));
         _closeDeadline.CancelAfter(timeout - margin);
+        using var stopping = stop.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _closeDeadline);
         foreach (var worker in _workers)
         {
             worker.Close();
@@ -90,11 +91,12 @@ internal sealed class DeliveryPipeline : IDisposable
         {
             var drained = Task.WhenAll(Array.ConvertAll(_workers, w => w.Completion));
             var left = timeout - Stopwatch.GetElapsedTime(started);
-            await Task.WhenAll(drained.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero), spans.ShutdownAsync(timeout)).ConfigureAwait(false);
+            await Task.WhenAll(drained, spans.ShutdownAsync(timeout)).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, stop).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            if (ex is not TimeoutException) // a drain cut short by the deadline: returning on time matters more
+            // A drain cut short by the deadline or the host's stop: returning on time matters more.
+            if (ex is not (TimeoutException or OperationCanceledException))
             {
                 Log.BackgroundError(logger, ex);
             }

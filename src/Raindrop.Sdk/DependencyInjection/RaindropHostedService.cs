@@ -48,8 +48,16 @@ internal sealed class RaindropHostedService : IHostedLifecycleService
             return;
         }
 
-        // DisposeAsync drains everything queued and the unfinished interactions, bounded by CloseTimeout; the host's
-        // own shutdown token stops the wait (the container disposes the client again, which is a no-op).
-        await _client.DisposeAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Drains everything queued and the unfinished interactions within CloseTimeout, or less when the host's own
+        // shutdown timeout ends first: then what is left is dropped and counted, and the host still stops cleanly (an
+        // exception here would make the host's StopAsync throw). The container's later dispose is a no-op.
+        try
+        {
+            await _client.CloseAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Diagnostics.Log.BackgroundError(_client.Logger, ex);
+        }
     }
 }

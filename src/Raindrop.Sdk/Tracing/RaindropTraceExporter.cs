@@ -16,12 +16,14 @@ internal sealed partial class RaindropTraceExporter : BaseExporter<Activity>
     private readonly BaseExporter<Activity> _inner;
     private readonly ILogger _logger;
     private readonly RateLimiter _warnings;
+    private readonly bool _debugLogs;
     private readonly object _idle = new();
     private int _exporting;
 
-    public RaindropTraceExporter(BaseExporter<Activity> inner, ILogger logger, TimeProvider time)
+    public RaindropTraceExporter(BaseExporter<Activity> inner, ILogger logger, TimeProvider time, bool debugLogs)
     {
         _inner = inner;
+        _debugLogs = debugLogs;
         _logger = logger;
         _warnings = new RateLimiter(time);
     }
@@ -58,6 +60,10 @@ internal sealed partial class RaindropTraceExporter : BaseExporter<Activity>
         if (result != ExportResult.Success && _warnings.TryAcquire(batch.Count, out var total))
         {
             LogExportFailed(_logger, total);
+        }
+        else if (result == ExportResult.Success && _debugLogs)
+        {
+            LogExported(_logger, batch.Count); // DebugLogs: a line per request, traces included
         }
 
         return result;
@@ -100,6 +106,9 @@ internal sealed partial class RaindropTraceExporter : BaseExporter<Activity>
 
     [LoggerMessage(401, LogLevel.Warning, "Raindrop could not export {Count} span(s) to the traces endpoint since the last report; they were dropped.")]
     private static partial void LogExportFailed(ILogger logger, long count);
+
+    [LoggerMessage(403, LogLevel.Information, "Raindrop sent {Count} span(s) to v1/traces: ok.")]
+    private static partial void LogExported(ILogger logger, long count);
 
     [LoggerMessage(402, LogLevel.Debug, "Raindrop trace exporter threw.")]
     private static partial void LogExportThrew(ILogger logger, Exception exception);

@@ -96,7 +96,7 @@ internal sealed partial class TraceExport : IDisposable
             TimeoutMilliseconds = (int)Math.Clamp(_options.MaxRetryDuration.TotalMilliseconds + _options.RequestTimeout.TotalMilliseconds, 1, int.MaxValue),
             HttpClientFactory = CreateHttpClient,
         };
-        var exporter = new RaindropTraceExporter(new OtlpTraceExporter(otlp), _logger, _time);
+        var exporter = new RaindropTraceExporter(new OtlpTraceExporter(otlp), _logger, _time, _options.DebugLogs);
         var batch = new BatchActivityExportProcessor(
             exporter,
             maxQueueSize: MaxQueuedSpans,

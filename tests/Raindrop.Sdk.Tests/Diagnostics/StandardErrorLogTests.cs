@@ -57,6 +57,25 @@ public sealed class StandardErrorLogTests
     }
 
     [Fact]
+    public async Task DebugLogs_print_a_line_for_each_trace_export_too()
+    {
+        using var api = new FakeApi();
+        var (_, stderr) = await CaptureConsoleAsync(async () =>
+        {
+            await using var client = api.Client(o => o.DebugLogs = true);
+            await using (var interaction = client.Begin(new InteractionOptions { UserId = "u", Event = "chat" }))
+            {
+                await interaction.WithToolAsync("search", () => Task.FromResult("found"));
+            }
+
+            Assert.True(await client.FlushAsync().WaitAsync(DeliveryKit.Patience));
+        });
+
+        Assert.NotEmpty(api.Requests("traces"));
+        Assert.Contains(Lines(stderr), l => l.StartsWith("[raindrop] info: Raindrop sent 2 span(s) to v1/traces", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Without_DebugLogs_a_healthy_client_prints_nothing()
     {
         using var api = new FakeApi();
