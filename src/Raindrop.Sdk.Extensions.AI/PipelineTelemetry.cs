@@ -5,24 +5,10 @@ namespace Raindrop;
 
 /// <summary>
 /// Reads the pipeline around the middleware once (below it through <c>GetService</c>, above it through the current
-/// span) and decides, per call, who records what, so that each model call is one LLM span and each tool call one
-/// tool span in every order of <c>UseRaindrop()</c>, <c>UseOpenTelemetry()</c> and <c>UseFunctionInvocation()</c>:
-/// <list type="bullet">
-/// <item>M.E.AI's <c>chat</c> span is the LLM span only when it is per model call and reaches this client: its
-/// <c>OpenTelemetryChatClient</c> sits below the middleware with no <c>FunctionInvokingChatClient</c> under it, or
-/// directly above the middleware with none between (a <c>chat</c> span current at the call while no function
-/// invocation sits below; a second call under the same span shows a tool loop between them, see
-/// <see cref="SpansAbove"/>). Otherwise the middleware records its own <c>chat.llm</c> spans.</item>
-/// <item>With a <c>FunctionInvokingChatClient</c> below and no per-call M.E.AI span, the middleware sees the whole
-/// tool loop as one call and records one <c>chat.llm</c> span per model round trip (see <see cref="ChatCall"/>).
-/// When M.E.AI's <c>chat</c> span wraps that loop (its client above the function invocation) and the loop made one
-/// model call, that span is the call's LLM span and the middleware writes none; when the loop made several, M.E.AI's
-/// span stays as it is (it sums the loop) and the middleware's spans are the per-call ones.</item>
-/// <item>Tool spans are M.E.AI's <c>execute_tool</c> spans when the function-invoking client emits them (it has an
-/// <c>ActivitySource</c> from below it that reaches this client, or its <c>orchestrate_tools</c> span is an ancestor
-/// of the call); otherwise the middleware records them.</item>
-/// </list>
-/// Everything here is <c>GetService</c> and span tags: no reflection.
+/// span) and decides, per call, whether M.E.AI's <c>chat</c> / <c>execute_tool</c> spans or the middleware's own are the
+/// call's LLM and tool spans, so each model call is one LLM span and each tool call one tool span in every order of
+/// <c>UseRaindrop()</c>, <c>UseOpenTelemetry()</c> and <c>UseFunctionInvocation()</c> (the README's table of orders).
+/// No reflection: only <c>GetService</c> and span tags.
 /// </summary>
 internal sealed class PipelineTelemetry
 {
