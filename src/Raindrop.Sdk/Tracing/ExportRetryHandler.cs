@@ -5,9 +5,9 @@ namespace Raindrop.Tracing;
 
 /// <summary>
 /// Retries OTLP trace exports under the same rule as events (<see cref="RetryPolicy"/>, WIRE.md §7 "Trace export is
-/// delivered like events"): the exporter's body is read once and every attempt sends those same bytes in a new request
-/// (a request message can be sent only once). The close deadline cancels a retrying export through
-/// <paramref name="closing"/>.
+/// delivered like events"): every attempt is a new request message (one can be sent only once) over the exporter's
+/// own content, which holds the same bytes for as long as the export runs, so nothing is copied. The close deadline
+/// cancels a retrying export through <paramref name="closing"/>.
 /// </summary>
 internal sealed class ExportRetryHandler(HttpMessageHandler inner, ResiliencePipeline<HttpResponseMessage> pipeline, CancellationToken closing)
     : DelegatingHandler(inner)
@@ -18,7 +18,11 @@ internal sealed class ExportRetryHandler(HttpMessageHandler inner, ResiliencePip
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (request.Content is { } content and not (ReadOnlyMemoryContent or ByteArrayContent))
+        {
+            await content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false); // a stream read once is read again from the buffer
+        }
+
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, closing);
         var context = RetryPolicy.Rent(counters: null, linked.Token);
         try
@@ -26,7 +30,7 @@ internal sealed class ExportRetryHandler(HttpMessageHandler inner, ResiliencePip
             var outcome = await pipeline.ExecuteOutcomeAsync(
                 static async (ctx, state) =>
                 {
-                    using var attempt = Copy(state.Request, state.Body);
+                    var attempt = Copy(state.Request); // not disposed: that would dispose the content the next attempt sends
                     try
                     {
                         return Outcome.FromResult(await state.Self.SendOnceAsync(attempt, ctx.CancellationToken).ConfigureAwait(false));
@@ -37,7 +41,7 @@ internal sealed class ExportRetryHandler(HttpMessageHandler inner, ResiliencePip
                     }
                 },
                 context,
-                (Self: this, Request: request, Body: body)).ConfigureAwait(false);
+                (Self: this, Request: request)).ConfigureAwait(false);
             outcome.ThrowIfException();
             return outcome.Result!;
         }
@@ -50,21 +54,12 @@ internal sealed class ExportRetryHandler(HttpMessageHandler inner, ResiliencePip
     private Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
         base.SendAsync(request, cancellationToken);
 
-    private static HttpRequestMessage Copy(HttpRequestMessage request, byte[]? body)
+    private static HttpRequestMessage Copy(HttpRequestMessage request)
     {
-        var copy = new HttpRequestMessage(request.Method, request.RequestUri) { Version = request.Version, VersionPolicy = request.VersionPolicy };
+        var copy = new HttpRequestMessage(request.Method, request.RequestUri) { Version = request.Version, VersionPolicy = request.VersionPolicy, Content = request.Content };
         foreach (var header in request.Headers)
         {
             copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
-        }
-
-        if (body is not null)
-        {
-            copy.Content = new ByteArrayContent(body);
-            foreach (var header in request.Content!.Headers)
-            {
-                copy.Content.Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
         }
 
         return copy;

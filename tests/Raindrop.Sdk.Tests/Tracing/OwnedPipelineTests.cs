@@ -117,13 +117,19 @@ public sealed class OwnedPipelineTests
     }
 
     [Theory]
-    [InlineData(429)]
-    [InlineData(503)]
-    public async Task A_trace_export_answered_with_a_transient_status_is_retried_and_delivered_once(int status)
+    [InlineData(429, false)]
+    [InlineData(503, false)]
+    [InlineData(503, true)]
+    public async Task A_trace_export_answered_with_a_transient_status_is_retried_and_delivered_once(int status, bool appHttpClient)
     {
         using var api = new FakeApi();
+        using var app = new HttpClient();
         api.Script("traces", r => r.WithStatusCode(status).WithHeader("Retry-After", "1"), r => r.WithStatusCode(200));
-        await using var client = TracingHarness.OwnedClient(api, o => o.FlushTimeout = TimeSpan.FromSeconds(8));
+        await using var client = TracingHarness.OwnedClient(api, o =>
+        {
+            o.FlushTimeout = TimeSpan.FromSeconds(8);
+            o.HttpClient = appHttpClient ? app : null; // a request message is sent once: each attempt through the app's client is a new one
+        });
         var eventId = Attr.NewId();
         var interaction = client.Begin(new InteractionOptions { UserId = "u", Event = "ask", EventId = eventId });
         await interaction.WithToolAsync("search", () => Task.FromResult(1));
@@ -132,6 +138,8 @@ public sealed class OwnedPipelineTests
         Assert.True(await client.FlushAsync());
 
         Assert.True(api.Requests("traces").Count >= 2, "the export was not retried: " + string.Join(",", api.Requests("traces").Select(e => e.ResponseMessage.StatusCode + "@" + e.RequestMessage.DateTime.ToString("ss.fff"))));
+        var bodies = api.Requests("traces").Select(e => Convert.ToBase64String(e.RequestMessage.BodyAsBytes!)).Distinct().ToList();
+        Assert.Single(bodies); // every attempt sends the same bytes, the exporter's own
         var spans = Delivered(api);
         Assert.Single(spans, x => x.Name == "search.tool" && x.EventId == eventId);
         Assert.Single(spans, x => x.Name == "ask.workflow" && x.EventId == eventId);
