@@ -13,13 +13,16 @@ namespace RequestCost;
 /// </summary>
 internal sealed class Setups : IAsyncDisposable
 {
-    public static readonly string[] Names = ["none", "otel", "trackai", "interaction", "tool", "full"];
+    public static readonly string[] Names = ["none", "otel", "post", "trackai", "interaction", "tool", "full"];
 
     private static readonly ActivitySource App = new("RequestCost.App");
     private readonly IChatClient _chat;
     private readonly RaindropClient? _raindrop;
     private readonly TracerProvider? _otel;
     private readonly Func<string, Task<string>> _handle;
+    private readonly HttpClient? _http;
+    private readonly Uri? _partialUri;
+    private readonly List<Task> _posts = [];
 
     public Setups(string name, string sink)
     {
@@ -32,6 +35,11 @@ internal sealed class Setups : IAsyncDisposable
                 .AddOtlpExporter(o => { o.Endpoint = new Uri(sink + "/v1/traces"); o.Protocol = OtlpExportProtocol.HttpProtobuf; })
                 .Build();
             _chat = model.AsBuilder().UseOpenTelemetry(configure: c => c.EnableSensitiveData = true).Build();
+        }
+        else if (name == "post")
+        {
+            _http = new HttpClient();
+            _partialUri = new Uri(sink + "/v1/events/track_partial");
         }
         else if (name != "none")
         {
@@ -46,6 +54,7 @@ internal sealed class Setups : IAsyncDisposable
         {
             "none" => Plain,
             "otel" => OpenTelemetryRequest,
+            "post" => BarePost,
             "trackai" => TrackAi,
             "interaction" => Interaction,
             "tool" => InteractionWithTool,
@@ -64,6 +73,14 @@ internal sealed class Setups : IAsyncDisposable
         }
 
         _otel?.ForceFlush();
+        Task[] posts;
+        lock (_posts)
+        {
+            posts = [.. _posts];
+            _posts.Clear();
+        }
+
+        await Task.WhenAll(posts);
     }
 
     public async ValueTask DisposeAsync()
@@ -74,6 +91,7 @@ internal sealed class Setups : IAsyncDisposable
         }
 
         _otel?.Dispose();
+        _http?.Dispose();
     }
 
     private static Task<string> SearchAsync(string message) => Task.FromResult("order 42: shipped " + message.Length);
@@ -99,6 +117,27 @@ internal sealed class Setups : IAsyncDisposable
 
         var response = await _chat.GetResponseAsync([new ChatMessage(ChatRole.System, found), new ChatMessage(ChatRole.User, message)]);
         return response.Text;
+    }
+
+    // The floor under an interaction: WIRE.md §1 sends each one as an events/track_partial request of its own, so this
+    // is the same request plus one bare HttpClient POST of an interaction's final update, sent in the background.
+    private async Task<string> BarePost(string message)
+    {
+        var answer = await Plain(message);
+        var body = "{\"event_id\":\"" + Guid.NewGuid().ToString() + "\",\"user_id\":\"user_123\",\"event\":\"chat_message\",\"ai_data\":{\"input\":\""
+            + message + "\",\"output\":\"" + answer + "\"},\"is_pending\":false}";
+        var post = Task.Run(async () =>
+        {
+            using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            using var response = await _http!.PostAsync(_partialUri, content);
+        });
+        lock (_posts)
+        {
+            _posts.RemoveAll(static t => t.IsCompleted);
+            _posts.Add(post);
+        }
+
+        return answer;
     }
 
     private async Task<string> TrackAi(string message)
