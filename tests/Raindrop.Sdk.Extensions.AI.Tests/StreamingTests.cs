@@ -141,6 +141,11 @@ public class StreamingTests
         Assert.Equal(true, llm.Attributes["raindrop.stream.abandoned"]);
         var root = Assert.Single(spans, s => s.Name == "ask.workflow");
         Assert.Equal(root.TraceId, llm.TraceId);
+
+        // The span ends before the final update is taken, so the event knows what the stream brought (WIRE.md §7).
+        var ev = await h.InteractionEventAsync(eventId);
+        Assert.Equal(root.TraceId, (string?)ev["properties"]!["trace_id"]);
+        Assert.Equal(ScriptedChatClient.ResponseModel, (string?)ev["ai_data"]!["model"]);
         GC.KeepAlive(updates);
     }
 

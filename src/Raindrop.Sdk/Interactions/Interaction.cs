@@ -136,6 +136,12 @@ internal sealed class Interaction : IInteraction
         var atts = _registry.Client.Input.Attachments(attachments, nameof(Interaction));
         var props = _registry.Client.Input.Members(properties);
         var text = _registry.Client.Input.Text(output);
+        if (!IsFinished)
+        {
+            // A stream the app never disposed ends first, so the final update carries its model, tokens and trace_id.
+            Spans.EndOpen(_registry.Client.Tracer);
+        }
+
         EventItem? item;
         lock (_pending)
         {
