@@ -9,7 +9,7 @@ namespace Raindrop.Tracing;
 /// own content, which holds the same bytes for as long as the export runs, so nothing is copied. The close deadline
 /// cancels a retrying export through <paramref name="closing"/>.
 /// </summary>
-internal sealed class ExportRetryHandler(HttpMessageHandler inner, ResiliencePipeline<HttpResponseMessage> pipeline, CancellationToken closing)
+internal sealed class ExportRetryHandler(HttpMessageHandler inner, ResiliencePipeline<HttpResponseMessage> pipeline, ExportStatus status, CancellationToken closing)
     : DelegatingHandler(inner)
 {
     // The OTLP exporter sends synchronously on its own export thread, which may wait here.
@@ -20,7 +20,12 @@ internal sealed class ExportRetryHandler(HttpMessageHandler inner, ResiliencePip
     {
         if (request.Content is { } content and not (ReadOnlyMemoryContent or ByteArrayContent))
         {
-            await content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false); // a stream read once is read again from the buffer
+            // A stream read once is read again from the buffer.
+#if NET9_0_OR_GREATER
+            await content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+#else
+            await content.LoadIntoBufferAsync().ConfigureAwait(false);
+#endif
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, closing);
@@ -43,7 +48,8 @@ internal sealed class ExportRetryHandler(HttpMessageHandler inner, ResiliencePip
                 context,
                 (Self: this, Request: request)).ConfigureAwait(false);
             outcome.ThrowIfException();
-            return outcome.Result!;
+            status.Answered((int)outcome.Result!.StatusCode);
+            return outcome.Result;
         }
         finally
         {

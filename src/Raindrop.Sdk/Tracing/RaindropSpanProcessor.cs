@@ -65,8 +65,12 @@ internal sealed class RaindropSpanProcessor : BaseProcessor<Activity>
             LibraryUsage.Record(data);
         }
 
+        _exporter.Offered();
         _export.OnEnd(data);
     }
+
+    /// <summary>Spans this processor passed on that were not delivered and not yet named in a warning; see <see cref="RaindropTraceExporter.TakeUnreported"/>.</summary>
+    public long TakeUnreported() => _exporter.TakeUnreported();
 
     // Flushed means sent (or given up), not merely taken for export.
     protected override bool OnForceFlush(int timeoutMilliseconds)

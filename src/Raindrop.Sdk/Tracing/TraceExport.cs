@@ -88,15 +88,16 @@ internal sealed partial class TraceExport : IDisposable
     /// <summary>A processor exporting this client's spans (the owned provider's, or one for the app's provider).</summary>
     public RaindropSpanProcessor CreateProcessor()
     {
+        var status = new ExportStatus();
         var otlp = new OtlpExporterOptions
         {
             Endpoint = _tracesUri,
             Protocol = OtlpExportProtocol.HttpProtobuf,
             // Retries happen below the exporter (ExportRetryHandler), bounded by MaxRetryDuration and the close deadline.
             TimeoutMilliseconds = (int)Math.Clamp(_options.MaxRetryDuration.TotalMilliseconds + _options.RequestTimeout.TotalMilliseconds, 1, int.MaxValue),
-            HttpClientFactory = CreateHttpClient,
+            HttpClientFactory = () => CreateHttpClient(status),
         };
-        var exporter = new RaindropTraceExporter(new OtlpTraceExporter(otlp), _logger, _time, _options.DebugLogs);
+        var exporter = new RaindropTraceExporter(new OtlpTraceExporter(otlp), status, _options.MaxBodyBytes, _logger, _time, _options.DebugLogs);
         var batch = new BatchActivityExportProcessor(
             exporter,
             maxQueueSize: MaxQueuedSpans,
@@ -164,6 +165,14 @@ internal sealed partial class TraceExport : IDisposable
         {
             _closing.Cancel(); // an export still retrying gives up now
         }
+
+        // Spans the deadline left in the batch processor's queue never reach the exporter, and failures since its last
+        // rate-limited warning are not named yet: all are counted here (WIRE.md §5: dropped, counted and logged).
+        var lost = Snapshot().Sum(static p => p.TakeUnreported());
+        if (lost > 0)
+        {
+            LogSpansNotExported(_logger, lost);
+        }
     }
 
     public void Dispose()
@@ -186,7 +195,7 @@ internal sealed partial class TraceExport : IDisposable
         }
     }
 
-    private HttpClient CreateHttpClient()
+    private HttpClient CreateHttpClient(ExportStatus status)
     {
         // The app's HTTP stack when it gave one (WIRE.md §7): its client, else its handler. An app's handler is not
         // ours to dispose (the wrapper is left undisposed with it); our own one is.
@@ -195,7 +204,7 @@ internal sealed partial class TraceExport : IDisposable
             ? new AppHttpClientHandler(app)
             : _options.HttpMessageHandler
             ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-        var retrying = new ExportRetryHandler(transport, RetryPolicy.Create(_options, _time), _closing.Token);
+        var retrying = new ExportRetryHandler(transport, RetryPolicy.Create(_options, _time), status, _closing.Token);
         var client = new HttpClient(new SdkUserAgentHandler(retrying), disposeHandler: !appOwned) { Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _options.WriteKey);
         if (_options.ProjectId is not null)
@@ -206,6 +215,9 @@ internal sealed partial class TraceExport : IDisposable
         return client;
     }
 
-    [LoggerMessage(403, LogLevel.Error, "Raindrop could not start its OpenTelemetry pipeline; spans will not be exported (events are unaffected).")]
+    [LoggerMessage(405, LogLevel.Warning, "Raindrop close deadline passed: {Count} span(s) were not exported.")]
+    private static partial void LogSpansNotExported(ILogger logger, long count);
+
+    [LoggerMessage(404, LogLevel.Error, "Raindrop could not start its OpenTelemetry pipeline; spans will not be exported (events are unaffected).")]
     private static partial void LogProviderFailed(ILogger logger, Exception exception);
 }
