@@ -11,8 +11,8 @@ namespace Raindrop.Tracing;
 /// (the OTLP exporter itself reports only to EventSource) and never an exception, and so a flush can wait for an
 /// export still being sent (OpenTelemetry's batch processor counts a span flushed once it is taken for export, while
 /// its request may still be retrying). Every export fits the body limit (<see cref="SpanSizes"/>), and one the server
-/// answers 413 is sent again in halves (WIRE.md §5). It counts the spans offered to it and those it handled, so
-/// the close can say how many it never reached.
+/// answers 413 is sent again in halves (WIRE.md §5). It counts the spans offered, delivered and named in warnings,
+/// so the close can name the rest (the ones the batch processor still held, or that failed since the last warning).
 /// </summary>
 internal sealed partial class RaindropTraceExporter : BaseExporter<Activity>
 {
