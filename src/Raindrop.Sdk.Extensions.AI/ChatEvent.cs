@@ -35,8 +35,19 @@ internal sealed class ChatEvent
         var userId = UserIdOf(owner, options) ?? scope?.UserId;
         return userId is null
             ? null
-            : new ChatEvent(userId, OwnKeys.Value(options, RaindropChatClientOptions.EventKey) ?? owner.Settings.EventName, options?.ConversationId ?? scope?.ConvoId, scope?.Properties);
+            : new ChatEvent(
+                Id(owner, userId),
+                Id(owner, OwnKeys.Value(options, RaindropChatClientOptions.EventKey) ?? owner.Settings.EventName),
+                Id(owner, options?.ConversationId ?? scope?.ConvoId),
+                scope?.Properties);
     }
+
+    // Cut here, as the event's own ids will be (WIRE.md §2), so the spans carry the same ids as the event.
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(id))]
+    private static string? Id(RaindropChatClient owner, string? id) =>
+        id is null || id.Length <= InputNormalizer.MaxIdChars ? id
+        : owner.Core is { } core ? core.Input.Id(id)
+        : Serialization.TextLimits.Truncate(id, InputNormalizer.MaxIdChars);
 
     /// <summary>Gives a span of the call the event's association properties, so Raindrop links the span to the event.</summary>
     public void Associate(Activity? span)

@@ -41,6 +41,29 @@ public class OutsideInteractionTests
     }
 
     [Fact]
+    public async Task Ids_over_1024_chars_are_cut_the_same_on_the_event_and_on_its_spans()
+    {
+        await using var h = new ChatHarness();
+        using var chat = h.Chat();
+        var longUser = new string('u', 2000);
+        var longConvo = new string('c', 2000);
+        var options = new ChatOptions { ConversationId = longConvo, AdditionalProperties = new() { ["raindrop.user_id"] = longUser } };
+
+        await chat.GetResponseAsync("first", options);
+
+        var ev = Assert.Single(await h.TrackedAsync(i => i.Count >= 1));
+        var userId = (string)ev["user_id"]!;
+        var convoId = (string)ev["ai_data"]!["convo_id"]!;
+        Assert.Equal(1024, userId.Length);
+        Assert.EndsWith("...[truncated by raindrop]", userId);
+        Assert.Equal(1024, convoId.Length);
+        var spans = await h.SpansAsync(s => s.Any(x => x.Name == "chat.llm"));
+        var llm = Assert.Single(spans, s => s.Name == "chat.llm" && s.EventId == (string)ev["event_id"]!);
+        Assert.Equal(userId, llm.Attr(Attr.UserId)); // the same cut, so the span and the event correlate (WIRE.md §2)
+        Assert.Equal(convoId, llm.Attr("traceloop.association.properties.convo_id"));
+    }
+
+    [Fact]
     public async Task The_raindrop_keys_never_reach_the_inner_client_and_the_callers_options_are_not_changed()
     {
         await using var h = new ChatHarness();
