@@ -12,11 +12,6 @@ namespace Raindrop.Sdk.Tests.Tracing;
 [Collection(TracingTestGroup.Name)]
 public sealed class ExportLimitsTests
 {
-    private static IReadOnlyList<OtlpSpan> Delivered(FakeApi api) =>
-        OtlpReader.ReadAll(api.Requests("traces")
-            .Where(e => e.ResponseMessage.StatusCode is int code && code is >= 200 and < 300)
-            .Select(e => e.RequestMessage.BodyAsBytes!));
-
     [Fact]
     public async Task A_span_with_megabytes_of_input_is_cut_to_fit_and_the_spans_beside_it_are_delivered_in_requests_under_1_MiB()
     {
@@ -36,7 +31,7 @@ public sealed class ExportLimitsTests
         Assert.True(await client.FlushAsync());
 
         Assert.All(api.Requests("traces"), r => Assert.True(r.RequestMessage.BodyAsBytes!.Length <= 1024 * 1024, $"a trace export of {r.RequestMessage.BodyAsBytes!.Length} bytes"));
-        var spans = Delivered(api);
+        var spans = OtlpReader.Delivered(api);
         Assert.True(7 == spans.Count(s => s.EventId == eventId), string.Join("; ", api.Requests("traces").Select(r => r.ResponseMessage.StatusCode + ":" + r.RequestMessage.BodyAsBytes?.Length)) + " | " + string.Join(", ", spans)); // five small tools, the huge one, the workflow
         var big = Assert.Single(spans, s => s.Name == "huge.tool");
         Assert.EndsWith(Attr.Marker, big.Attr(Attr.Input));
@@ -61,7 +56,7 @@ public sealed class ExportLimitsTests
         Assert.True(await client.FlushAsync());
 
         Assert.True(api.Requests("traces").Count >= 3, "the rejected export was not sent again in halves");
-        var spans = Delivered(api).Where(s => s.EventId == eventId).ToList();
+        var spans = OtlpReader.Delivered(api).Where(s => s.EventId == eventId).ToList();
         Assert.Equal(7, spans.Count);
         Assert.Equal(7, spans.Select(s => s.SpanId).Distinct().Count());
     }

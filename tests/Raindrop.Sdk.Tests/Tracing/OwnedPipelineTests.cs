@@ -19,12 +19,6 @@ public sealed class OwnedPipelineTests
     private static IChatClient Chat() =>
         new ChatClientBuilder(new FakeChatClient()).UseOpenTelemetry(sourceName: Attr.AiSource, configure: c => c.EnableSensitiveData = true).Build();
 
-    /// <summary>What reached /v1/traces with a 2xx answer.</summary>
-    private static IReadOnlyList<OtlpSpan> Delivered(FakeApi api) =>
-        OtlpReader.ReadAll(api.Requests("traces")
-            .Where(e => e.ResponseMessage.StatusCode is int code && code is >= 200 and < 300)
-            .Select(e => e.RequestMessage.BodyAsBytes!));
-
     // ASP.NET Core with logging on and no OpenTelemetry makes one of these per request: no source, not recorded.
     private static Activity UnrecordedRequest() => new Activity("Microsoft.AspNetCore.Hosting.HttpRequestIn").Start();
 
@@ -140,7 +134,7 @@ public sealed class OwnedPipelineTests
         Assert.True(api.Requests("traces").Count >= 2, "the export was not retried: " + string.Join(",", api.Requests("traces").Select(e => e.ResponseMessage.StatusCode + "@" + e.RequestMessage.DateTime.ToString("ss.fff"))));
         var bodies = api.Requests("traces").Select(e => Convert.ToBase64String(e.RequestMessage.BodyAsBytes!)).Distinct().ToList();
         Assert.Single(bodies); // every attempt sends the same bytes, the exporter's own
-        var spans = Delivered(api);
+        var spans = OtlpReader.Delivered(api);
         Assert.Single(spans, x => x.Name == "search.tool" && x.EventId == eventId);
         Assert.Single(spans, x => x.Name == "ask.workflow" && x.EventId == eventId);
     }
