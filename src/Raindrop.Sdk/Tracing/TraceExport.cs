@@ -215,7 +215,7 @@ internal sealed partial class TraceExport : IDisposable
         return client;
     }
 
-    [LoggerMessage(405, LogLevel.Warning, "Raindrop close deadline passed: {Count} span(s) were not exported.")]
+    [LoggerMessage(405, LogLevel.Warning, "Raindrop closed with {Count} span(s) not exported: still queued at the close deadline, over the span queue's bound, or failed since the last report.")]
     private static partial void LogSpansNotExported(ILogger logger, long count);
 
     [LoggerMessage(404, LogLevel.Error, "Raindrop could not start its OpenTelemetry pipeline; spans will not be exported (events are unaffected).")]

@@ -99,6 +99,6 @@ public sealed class ExportLimitsTests
             .Sum(r => long.Parse(Regex.Match(r.Message, @"(\d+) span\(s\)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         await FakeApi.Eventually(() => Named() >= 17, TimeSpan.FromSeconds(10));
         Assert.Equal(17, Named());
-        Assert.Contains(logs.Records, r => r.Message.Contains("close deadline passed", StringComparison.Ordinal) && r.Message.Contains("span(s)", StringComparison.Ordinal));
+        Assert.Contains(logs.Records, r => r.Message.Contains("closed with", StringComparison.Ordinal) && r.Message.Contains("span(s) not exported", StringComparison.Ordinal));
     }
 }
