@@ -78,6 +78,12 @@ public sealed class FakeApi : IDisposable
         return items;
     }
 
+    /// <summary>The spans of every <c>/v1/traces</c> request this server answered with a 2xx.</summary>
+    public IReadOnlyList<Tracing.OtlpSpan> DeliveredSpans() =>
+        Tracing.OtlpReader.ReadAll(Requests("traces")
+            .Where(e => e.ResponseMessage.StatusCode is int code && code is >= 200 and < 300)
+            .Select(e => e.RequestMessage.BodyAsBytes!));
+
     /// <summary>Scripts the answers of a route, used in order; the last one repeats.</summary>
     public void Script(string route, params Action<IResponseBuilder>[] answers)
     {

@@ -31,7 +31,7 @@ public sealed class ExportLimitsTests
         Assert.True(await client.FlushAsync());
 
         Assert.All(api.Requests("traces"), r => Assert.True(r.RequestMessage.BodyAsBytes!.Length <= 1024 * 1024, $"a trace export of {r.RequestMessage.BodyAsBytes!.Length} bytes"));
-        var spans = OtlpReader.Delivered(api);
+        var spans = api.DeliveredSpans();
         Assert.True(7 == spans.Count(s => s.EventId == eventId), string.Join("; ", api.Requests("traces").Select(r => r.ResponseMessage.StatusCode + ":" + r.RequestMessage.BodyAsBytes?.Length)) + " | " + string.Join(", ", spans)); // five small tools, the huge one, the workflow
         var big = Assert.Single(spans, s => s.Name == "huge.tool");
         Assert.EndsWith(Attr.Marker, big.Attr(Attr.Input));
@@ -56,7 +56,7 @@ public sealed class ExportLimitsTests
         Assert.True(await client.FlushAsync());
 
         Assert.True(api.Requests("traces").Count >= 3, "the rejected export was not sent again in halves");
-        var spans = OtlpReader.Delivered(api).Where(s => s.EventId == eventId).ToList();
+        var spans = api.DeliveredSpans().Where(s => s.EventId == eventId).ToList();
         Assert.Equal(7, spans.Count);
         Assert.Equal(7, spans.Select(s => s.SpanId).Distinct().Count());
     }

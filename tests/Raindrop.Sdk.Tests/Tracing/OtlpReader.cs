@@ -87,12 +87,6 @@ public static class OtlpReader
 
     public static IReadOnlyList<OtlpSpan> ReadAll(IEnumerable<byte[]> bodies) => bodies.SelectMany(Read).ToList();
 
-    /// <summary>The spans of every <c>/v1/traces</c> request the fake API answered with a 2xx.</summary>
-    public static IReadOnlyList<OtlpSpan> Delivered(TestSupport.FakeApi api) =>
-        ReadAll(api.Requests("traces")
-            .Where(e => e.ResponseMessage.StatusCode is int code && code is >= 200 and < 300)
-            .Select(e => e.RequestMessage.BodyAsBytes!));
-
     // Convert.ToHexStringLower is .NET 9+; the tests run on .NET 8 too.
     private static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
 

@@ -134,7 +134,7 @@ public sealed class OwnedPipelineTests
         Assert.True(api.Requests("traces").Count >= 2, "the export was not retried: " + string.Join(",", api.Requests("traces").Select(e => e.ResponseMessage.StatusCode + "@" + e.RequestMessage.DateTime.ToString("ss.fff"))));
         var bodies = api.Requests("traces").Select(e => Convert.ToBase64String(e.RequestMessage.BodyAsBytes!)).Distinct().ToList();
         Assert.Single(bodies); // every attempt sends the same bytes, the exporter's own
-        var spans = OtlpReader.Delivered(api);
+        var spans = api.DeliveredSpans();
         Assert.Single(spans, x => x.Name == "search.tool" && x.EventId == eventId);
         Assert.Single(spans, x => x.Name == "ask.workflow" && x.EventId == eventId);
     }
