@@ -65,7 +65,7 @@ internal static class SpanSizes
     }
 
     /// <summary>The span's estimated size on the wire, in bytes.</summary>
-    public static long Estimate(Activity span)
+    private static long Estimate(Activity span)
     {
         long size = SpanOverhead + span.DisplayName.Length;
         foreach (ref readonly var tag in span.EnumerateTagObjects())
