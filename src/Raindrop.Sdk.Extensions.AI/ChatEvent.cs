@@ -45,8 +45,8 @@ internal sealed class ChatEvent
     // Cut here, as the event's own ids will be (WIRE.md §2), so the spans carry the same ids as the event.
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(id))]
     private static string? Id(RaindropChatClient owner, string? id) =>
-        id is null || id.Length <= InputNormalizer.MaxIdChars ? id
-        : owner.Core is { } core ? core.Input.Id(id)
+        owner.Core is { } core ? core.Input.Id(id)
+        : id is null ? null
         : Serialization.TextLimits.Truncate(id, InputNormalizer.MaxIdChars);
 
     /// <summary>Gives a span of the call the event's association properties, so Raindrop links the span to the event.</summary>
