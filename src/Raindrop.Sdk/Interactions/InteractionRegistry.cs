@@ -140,6 +140,7 @@ internal sealed partial class InteractionRegistry : IDisposable
 
         foreach (var interaction in Snapshot())
         {
+            interaction.Spans.EndOpen(Client.Tracer); // a stream never disposed ends, with what arrived, inside the root
             Tracing.SpanTree.EndRoot(interaction);
         }
 

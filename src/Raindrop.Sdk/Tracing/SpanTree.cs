@@ -23,10 +23,12 @@ internal static class SpanTree
     /// <summary>Whether <paramref name="span"/> is an interaction's root that no other span joined (it is not exported).</summary>
     public static bool IsEmptyRoot(Activity span) => span.GetCustomProperty(RootProperty) is Interaction { Spans.Joined: false };
 
-    /// <summary>Ends an interaction's root span, if it has one (at finish or close), giving the flow back its own span.</summary>
+    /// <summary>
+    /// Ends an interaction's root span, if it has one (at finish or close), giving the flow back its own span. The
+    /// caller ends the interaction's open spans first (<see cref="Interactions.InteractionSpans.EndOpen"/>), so they end inside it.
+    /// </summary>
     public static void EndRoot(Interaction interaction)
     {
-        interaction.Spans.EndOpen(interaction.Registry.Client.Tracer); // spans an integration could not end itself (a stream never disposed) end inside the root
         if (interaction.Spans.TakeRoot() is { } root)
         {
             var current = Activity.Current;
